@@ -1,0 +1,215 @@
+"""``chokepoint``: one command line for the broker, the worker, the simulator and the demo.
+
+Every subcommand reads the same ``Settings`` (``--config FILE``, ``CHOKEPOINT_*``
+environment variables). Heavy imports happen inside the subcommand that needs them so
+that ``chokepoint --help`` stays instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+from streams.settings import Settings, load_settings
+
+__all__ = ["main", "build_parser"]
+
+
+def _wait_for_signal() -> None:
+    """Block until SIGINT or SIGTERM; both mean "stop cleanly"."""
+    stop = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stop.set())
+    while not stop.wait(0.5):
+        pass
+
+
+def cmd_broker(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.broker import kafka_connection
+
+    if not settings.kafka.embedded:
+        print(f"external Kafka configured ({settings.kafka.bootstrap_servers}): nothing embedded to start.")
+        with kafka_connection(settings):
+            print("contract topics are in place." if settings.kafka.create_topics else "topic creation is off.")
+        return 0
+    with kafka_connection(settings, log_path=args.log) as bootstrap:
+        print(f"embedded broker ready on {bootstrap} with the contract topics; Ctrl-C to stop.", flush=True)
+        _wait_for_signal()
+    print("broker stopped.")
+    return 0
+
+
+def cmd_topics(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.broker.admin import admin_client, describe_topics, ensure_topics
+    from streams.topics import contract_topics
+
+    specs = contract_topics(settings)
+    bootstrap = settings.bootstrap_servers()
+    if args.create:
+        created = ensure_topics(settings.kafka, specs, bootstrap)
+        print(f"created: {', '.join(created) or 'none (all present)'}")
+    admin = admin_client(settings.kafka, bootstrap)
+    try:
+        for name, found in describe_topics(admin, [s.name for s in specs]).items():
+            config = " ".join(f"{k}={v}" for k, v in sorted(found["config"].items()))
+            print(f"{name:22} partitions={found['partitions']:<3} {config}")
+    finally:
+        admin.close()
+    return 0
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.worker import run_worker
+
+    if args.web_port is not None:
+        settings.worker.web_port = args.web_port
+    run_worker(settings, settings.bootstrap_servers())
+    return 0
+
+
+def cmd_simulate(settings: Settings, args: argparse.Namespace) -> int:
+    import time
+
+    from streams.simulate import SimulationConfig, simulate, write_jsonl, write_parquet, write_truth
+
+    config = SimulationConfig(seed=args.seed, months=args.months, target_events=args.events)
+    started = time.perf_counter()
+    simulation = simulate(config)
+    if args.truth:
+        write_truth(simulation.truth, args.truth)
+    if args.kafka:
+        from streams.publish import publish_events
+
+        stopping = threading.Event()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(signum, lambda *_: stopping.set())
+        stats = publish_events(
+            simulation.events,
+            settings,
+            rate=args.rate,
+            junk_ratio=args.junk_ratio,
+            seed=args.seed,
+            should_stop=stopping.is_set,
+        )
+        print(f"published {stats.sent} events ({stats.junk} junk) to {settings.bootstrap_servers()}")
+        return 0
+    if args.out is None:
+        print("give --out FILE (.jsonl, .jsonl.gz or .parquet) or --kafka", file=sys.stderr)
+        return 2
+    suffixes = "".join(args.out.suffixes[-2:])
+    if args.out.suffix == ".parquet":
+        count = write_parquet(simulation.events, args.out)
+    elif suffixes in (".jsonl", ".jsonl.gz") or args.out.suffix in (".jsonl", ".gz"):
+        count = write_jsonl(simulation.events, args.out)
+    else:
+        print(f"unknown output format {args.out}: use .jsonl, .jsonl.gz or .parquet", file=sys.stderr)
+        return 2
+    elapsed = time.perf_counter() - started
+    print(f"wrote {count} events to {args.out} in {elapsed:.1f}s ({count / elapsed:,.0f} events/s)")
+    if args.truth:
+        print(f"ground truth: {args.truth} ({len(simulation.truth['cases'])} injected cases)")
+    return 0
+
+
+def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
+    """Check JSON Lines files against the contract; a producer's first debugging tool."""
+    import gzip
+
+    from schemas import ValidationError, decode
+
+    bad = total = 0
+    for path in args.files:
+        opener = gzip.open if path.suffix == ".gz" else open
+        with opener(path, "rb") as handle:
+            for number, line in enumerate(handle, 1):
+                if not line.strip():
+                    continue
+                total += 1
+                result = decode(line.rstrip(b"\r\n"))
+                if isinstance(result, ValidationError):
+                    bad += 1
+                    if bad <= args.show:
+                        print(f"{path}:{number}: {result.error}")
+                        for error in result.errors[1:]:
+                            print(f"    {error.field or '<message>'}: {error.message}")
+    print(f"{total - bad} valid, {bad} invalid of {total}")
+    return 1 if bad else 0
+
+
+def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.demo import run_demo
+
+    return run_demo(settings, rate=args.rate, seed=args.seed, duration_s=args.duration, config_file=args.config)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="chokepoint", description=__doc__.splitlines()[0])
+    parser.add_argument("--config", type=Path, help="TOML settings file (default: $CHOKEPOINT_CONFIG or ./chokepoint.toml)")
+    parser.add_argument("-v", "--verbose", action="store_true")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("broker", help="run the embedded Kafka-compatible broker with the contract topics")
+    p.add_argument("--port", type=int, help="listen port (default from settings: 19092)")
+    p.add_argument("--log", type=Path, help="write the broker's own log here")
+    p.set_defaults(func=cmd_broker)
+
+    p = sub.add_parser("topics", help="show (and with --create, create) the contract topics")
+    p.add_argument("--create", action="store_true")
+    p.set_defaults(func=cmd_topics)
+
+    p = sub.add_parser("worker", help="run one Faust worker; start more to share the work")
+    p.add_argument("--web-port", type=int, help="health, readiness and /metrics port (default 6066)")
+    p.set_defaults(func=cmd_worker)
+
+    p = sub.add_parser("simulate", help="generate a realistic world and its trade, with injected cases")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--months", type=int, default=12)
+    p.add_argument("--events", type=int, default=100_000, help="approximate number of events")
+    p.add_argument("--out", type=Path, help="output file: .jsonl, .jsonl.gz or .parquet")
+    p.add_argument("--truth", type=Path, help="write the ground truth (injected cases) here")
+    p.add_argument("--kafka", action="store_true", help="publish into the input topics instead of a file")
+    p.add_argument("--rate", type=float, help="events per second when publishing (default: as fast as possible)")
+    p.add_argument("--junk-ratio", type=float, default=0.0, help="mix in this share of malformed messages")
+    p.set_defaults(func=cmd_simulate)
+
+    p = sub.add_parser("validate", help="check JSON Lines files against contract v1")
+    p.add_argument("files", type=Path, nargs="+")
+    p.add_argument("--show", type=int, default=20, help="print at most this many invalid lines")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("demo", help="embedded broker + worker + simulator publishing, with a live summary")
+    p.add_argument("--rate", type=float, default=200.0, help="events per second")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
+    p.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    try:
+        settings = load_settings(args.config)
+    except (FileNotFoundError, ValueError) as exc:
+        print(f"chokepoint: bad settings: {exc}", file=sys.stderr)
+        return 2
+    if getattr(args, "port", None) is not None:
+        settings.embedded.port = args.port
+    try:
+        return int(args.func(settings, args) or 0)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one readable line for operators; -v for the trace
+        if args.verbose:
+            raise
+        print(f"chokepoint {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
