@@ -147,6 +147,13 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     return run_demo(settings, rate=args.rate, seed=args.seed, duration_s=args.duration, config_file=args.config)
 
 
+def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
+    from streams.bench import run_benchmarks
+
+    results = run_benchmarks(args.suites, events=args.events, repeat=args.repeat)
+    return 1 if any(r.passed is False for r in results) and args.strict else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="chokepoint", description=__doc__.splitlines()[0])
     parser.add_argument("--config", type=Path, help="TOML settings file (default: $CHOKEPOINT_CONFIG or ./chokepoint.toml)")
@@ -187,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
     p.set_defaults(func=cmd_demo)
+
+    p = sub.add_parser("bench", help="run benchmarks and print rows for BENCHMARKS.md")
+    p.add_argument("suites", nargs="*", choices=["decode", "simulate"], help="default: all")
+    p.add_argument("--events", type=int, help="events per run (suite default if absent)")
+    p.add_argument("--repeat", type=int, help="runs per row; min/median/max are reported")
+    p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.set_defaults(func=cmd_bench)
     return parser
 
 
