@@ -141,6 +141,100 @@ def cmd_validate(settings: Settings, args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def _timestamp(value: str):
+    import datetime as dt
+
+    parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
+
+
+def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from schemas import encode
+    from streams.replay import replay_files, summary_tables, write_report
+
+    console = Console(stderr=True)
+    missing = [p for p in args.inputs if not p.exists()]
+    if missing:
+        console.print(f"no such input: {', '.join(map(str, missing))}")
+        return 2
+    progress = Progress(
+        TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
+    )
+    task = progress.add_task("events", total=None)
+    with progress:
+        result = replay_files(
+            args.inputs,
+            since=args.since,
+            until=args.until,
+            entity=args.entity,
+            batch_size=args.batch_size,
+            on_read=lambda n: progress.update(task, total=n),
+            on_batch=lambda n: progress.advance(task, n),
+        )
+    out = args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with open(out, "wb") as handle:
+        for alert in result.alerts:
+            handle.write(encode(alert) + b"\n")
+    deadletter_path = args.deadletter or out.with_name(out.stem + ".deadletter.jsonl")
+    if result.deadletters:
+        with open(deadletter_path, "wb") as handle:
+            for letter in result.deadletters:
+                handle.write(encode(letter) + b"\n")
+    if args.report:
+        write_report(args.report, result.alerts, result.events)
+    for table in summary_tables(result.alerts):
+        console.print(table)
+    rate = len(result.events) / result.seconds if result.seconds else 0.0
+    console.print(
+        f"{result.read:,} records read, {len(result.events):,} valid, {len(result.deadletters):,} invalid"
+        + (f" (see {deadletter_path})" if result.deadletters else "")
+        + f", {result.duplicates:,} duplicates dropped; {len(result.alerts):,} alerts -> {out}"
+        + (f"; report -> {args.report}" if args.report else "")
+        + f"; {result.seconds:.1f}s ({rate:,.0f} events/s)"
+    )
+    return 0
+
+
+def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    import msgspec
+    from rich.console import Console
+    from rich.table import Table
+
+    from detectors.evaluation import evaluate
+    from schemas import Alert
+
+    truth = json.loads(args.truth.read_text())
+    decoder = msgspec.json.Decoder(Alert)
+    alerts = [decoder.decode(line) for line in args.alerts.read_bytes().splitlines() if line.strip()]
+    result = evaluate(truth, alerts)
+    table = Table(title=f"evaluation of {args.alerts} against {args.truth}")
+    for column in ("typology", "cases", "detected", "recall", "alerts", "precision", "median hours to detect"):
+        table.add_column(column, justify="left" if column == "typology" else "right")
+
+    def fmt(value: float | None, pattern: str = "{:.2f}") -> str:
+        return "-" if value is None else pattern.format(value)
+
+    for name, score in sorted(result.typologies.items()):
+        table.add_row(
+            name, str(score.cases), str(score.detected), fmt(score.recall), str(score.alerts), fmt(score.precision), fmt(score.median_detect_hours, "{:.1f}")
+        )
+    table.add_row("overall", str(len(result.cases)), str(sum(c.detected for c in result.cases)), fmt(sum(c.detected for c in result.cases) / len(result.cases) if result.cases else None), str(result.alerts), fmt(result.precision), "")
+    console = Console()
+    console.print(table)
+    console.print(f"medium-or-higher alerts on legitimate look-alikes: {len(result.lookalike_alerts)}")
+    for case in result.missed():
+        console.print(f"  missed {case.case_id} ({case.typology}/{case.pattern})")
+    if args.json:
+        args.json.write_text(json.dumps(result.to_dict(), indent=2))
+    return 0
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
@@ -188,6 +282,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("files", type=Path, nargs="+")
     p.add_argument("--show", type=int, default=20, help="print at most this many invalid lines")
     p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("replay", help="run the detectors over history files (JSON Lines, .gz, Parquet)")
+    p.add_argument("inputs", type=Path, nargs="+")
+    p.add_argument("--out", type=Path, default=Path("alerts.jsonl"), help="alerts as JSON Lines (default alerts.jsonl)")
+    p.add_argument("--entity", help="keep alerts involving this entity_id (detectors still see everything)")
+    p.add_argument("--since", type=_timestamp, help="ignore trade events before this time (RFC 3339)")
+    p.add_argument("--until", type=_timestamp, help="ignore events after this time (RFC 3339)")
+    p.add_argument("--report", type=Path, help="write a self-contained HTML investigation report")
+    p.add_argument("--deadletter", type=Path, help="invalid input with reasons (default: next to --out)")
+    p.add_argument("--batch-size", type=int, default=10_000, help="micro-batch size; results do not depend on it")
+    p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("evaluate", help="score alerts against a ground-truth file")
+    p.add_argument("--truth", type=Path, required=True)
+    p.add_argument("--alerts", type=Path, required=True)
+    p.add_argument("--json", type=Path, help="also write the scores as JSON")
+    p.set_defaults(func=cmd_evaluate)
 
     p = sub.add_parser("demo", help="embedded broker + worker + simulator publishing, with a live summary")
     p.add_argument("--rate", type=float, default=200.0, help="events per second")

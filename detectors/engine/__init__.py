@@ -1,0 +1,17 @@
+"""The detection engine: reference state, trade records, and the micro-batch loop."""
+
+from detectors.engine.context import Reference
+from detectors.engine.core import Detector, Engine, ReferenceChange
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+
+__all__ = [
+    "Engine",
+    "Detector",
+    "Reference",
+    "ReferenceChange",
+    "PartyRef",
+    "LineRecord",
+    "OrderRecord",
+    "ShipmentRecord",
+    "TradeRecord",
+]

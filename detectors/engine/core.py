@@ -1,0 +1,148 @@
+"""The detection engine: one implementation for the live stream and for replay.
+
+``Engine.process(events)`` takes a micro-batch of decoded events, of any size, and
+returns the alerts that are new or changed. What makes the answer independent of batch
+size, redelivery and arrival order within a timestamp:
+
+* **Duplicates** (a redelivered ``event_id``) are dropped before anything sees them.
+* **Same-timestamp groups are never split.** Events at the latest event time seen are
+  held back until a later event time arrives (or ``flush()``), then processed together,
+  sorted by (event time, event_id). Reference records (registry, screening list) are
+  applied in that order too, so a trade event always sees the registry as of its time.
+* **Detectors are functions of the facts seen so far**, and fusion is order-independent
+  (see ``detectors.alerts``).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any, Protocol
+
+from detectors.alerts import AlertBook, Finding
+from detectors.engine.context import Reference
+from detectors.engine.records import TradeRecord
+from schemas import Alert, Entity, Event, Order, ScreeningEntry, Shipment
+
+__all__ = ["Detector", "Engine", "ReferenceChange"]
+
+
+class ReferenceChange:
+    """What a batch of reference records changed, for detectors that re-evaluate on it."""
+
+    __slots__ = ("entities", "screening")
+
+    def __init__(self) -> None:
+        self.entities: set[str] = set()
+        self.screening: bool = False
+
+    def __bool__(self) -> bool:
+        return bool(self.entities) or self.screening
+
+
+class Detector(Protocol):
+    """A pure detector. ``name`` is the family (``over_ordering``); findings carry ``name@version``."""
+
+    name: str
+
+    def observe(self, records: Sequence[TradeRecord], ref: Reference) -> list[Finding]: ...
+
+    def on_reference_change(self, change: ReferenceChange, ref: Reference) -> list[Finding]: ...
+
+    def to_state(self) -> dict[str, Any]: ...
+
+    def load_state(self, state: dict[str, Any]) -> None: ...
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+class Engine:
+    def __init__(self, detectors: Sequence[Detector] | None = None, reference: Reference | None = None) -> None:
+        if detectors is None:
+            from detectors.registry import default_detectors
+
+            detectors = default_detectors()
+        self.detectors = list(detectors)
+        self.reference = reference or Reference()
+        self.book = AlertBook()
+        self._seen: set[str] = set()
+        self._held: list[Event] = []
+        self._held_time: dt.datetime | None = None
+        self.events_processed = 0
+        self.duplicates_dropped = 0
+
+    def process(self, events: Iterable[Event], detected_at: dt.datetime | None = None) -> list[Alert]:
+        """Feed a micro-batch; returns alerts that are new or changed."""
+        fresh: list[Event] = []
+        for event in events:
+            if event.event_id in self._seen:
+                self.duplicates_dropped += 1
+                continue
+            self._seen.add(event.event_id)
+            fresh.append(event)
+        if not fresh:
+            return []
+        pending = self._held + fresh
+        latest = max(e.event_time for e in pending)
+        ready = [e for e in pending if e.event_time < latest]
+        self._held = [e for e in pending if e.event_time >= latest]
+        self._held_time = latest
+        return self._run(ready, detected_at)
+
+    def flush(self, detected_at: dt.datetime | None = None) -> list[Alert]:
+        """Process what is held back (end of a replay, or an idle live stream)."""
+        ready, self._held = self._held, []
+        return self._run(ready, detected_at)
+
+    def alerts(self) -> list[Alert]:
+        return self.book.alerts()
+
+    def _run(self, events: list[Event], detected_at: dt.datetime | None) -> list[Alert]:
+        if not events:
+            return []
+        events.sort(key=lambda e: (e.event_time, e.event_id))
+        findings: list[Finding] = []
+        segment: list[TradeRecord] = []
+        change = ReferenceChange()
+        ref = self.reference
+        for event in events:
+            if isinstance(event, (Entity, ScreeningEntry)):
+                if segment:
+                    findings.extend(self._observe(segment))
+                    segment = []
+                self._apply_reference(event, change)
+                continue
+            if change:
+                findings.extend(self._reference_changed(change))
+                change = ReferenceChange()
+            if isinstance(event, Order):
+                segment.append(ref.order(event))
+            elif isinstance(event, Shipment):
+                segment.append(ref.shipment(event))
+        if segment:
+            findings.extend(self._observe(segment))
+        if change:
+            findings.extend(self._reference_changed(change))
+        self.events_processed += len(events)
+        return self.book.add(findings, detected_at or _utcnow())
+
+    def _apply_reference(self, event: Entity | ScreeningEntry, change: ReferenceChange) -> None:
+        if isinstance(event, Entity):
+            if self.reference.registry.apply(event):
+                change.entities.add(event.entity_id)
+        elif self.reference.screening.apply(event):
+            change.screening = True
+
+    def _observe(self, records: list[TradeRecord]) -> list[Finding]:
+        findings: list[Finding] = []
+        for detector in self.detectors:
+            findings.extend(detector.observe(records, self.reference))
+        return findings
+
+    def _reference_changed(self, change: ReferenceChange) -> list[Finding]:
+        findings: list[Finding] = []
+        for detector in self.detectors:
+            findings.extend(detector.on_reference_change(change, self.reference))
+        return findings

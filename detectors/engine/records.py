@@ -1,0 +1,137 @@
+"""Trade events as detectors see them: parties resolved, lines classified, units counted.
+
+Detectors never re-derive these facts: whether a line is controlled, how many
+accelerators it carries, which registered entity a typed name refers to. One place
+computes them, from the catalogue and the registry, so every detector agrees.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from detectors.reference import Catalogue, Product
+from schemas import Entity, Item, Line, Order, Party, Shipment, SubjectParty
+
+__all__ = ["PartyRef", "LineRecord", "OrderRecord", "ShipmentRecord", "TradeRecord", "classify_line"]
+
+
+@dataclass(frozen=True, slots=True)
+class PartyRef:
+    """A party as named on a document, with the identity the pipeline gave it."""
+
+    entity_id: str
+    name: str
+    country: str
+    registered: bool
+    entity: Entity | None = None
+    address: str | None = None
+    method: str = "entity_id"  # how it was resolved: entity_id | name | alias | fuzzy | derived
+
+    def subject(self) -> SubjectParty:
+        """The contract's alert subject; registry name and country when known."""
+        if self.entity is not None:
+            return SubjectParty(entity_id=self.entity_id, name=self.entity.name, country=self.entity.country)
+        return SubjectParty(entity_id=self.entity_id, name=self.name, country=self.country)
+
+    def party(self) -> Party:
+        subject = self.subject()
+        return Party(entity_id=subject.entity_id, name=subject.name, country=subject.country)
+
+
+@dataclass(frozen=True, slots=True)
+class LineRecord:
+    """One order line or shipment item, classified against the catalogue."""
+
+    sku: str
+    product: str
+    family: Product | None
+    eccn: str | None
+    hts: str | None
+    quantity: int
+    unit_value_usd: float | None  # orders only
+    accelerators: int  # quantity x accelerators per unit, for accelerator products
+    controlled: bool  # 3A090/4A090-class (declared ECCN, or the catalogue's for the product)
+    datacenter: bool
+    serials: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    event: Order
+    seller: PartyRef
+    buyer: PartyRef
+    ship_to: PartyRef
+    end_user: PartyRef | None
+    payer: PartyRef | None
+    lines: tuple[LineRecord, ...]
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id
+
+    @property
+    def time(self) -> dt.datetime:
+        return self.event.event_time
+
+    @property
+    def controlled_accelerators(self) -> int:
+        return sum(line.accelerators for line in self.lines if line.controlled and line.datacenter)
+
+    @property
+    def controlled_value_usd(self) -> float:
+        return sum(
+            line.quantity * (line.unit_value_usd or 0.0) for line in self.lines if line.controlled and line.datacenter
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class ShipmentRecord:
+    event: Shipment
+    shipper: PartyRef
+    consignee: PartyRef
+    intermediate_consignee: PartyRef | None
+    freight_forwarder: PartyRef | None
+    items: tuple[LineRecord, ...]
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id
+
+    @property
+    def time(self) -> dt.datetime:
+        return self.event.event_time
+
+    @property
+    def controlled_accelerators(self) -> int:
+        return sum(item.accelerators for item in self.items if item.controlled)
+
+    @property
+    def serials(self) -> tuple[str, ...]:
+        return tuple(s for item in self.items for s in item.serials)
+
+
+TradeRecord = OrderRecord | ShipmentRecord
+
+
+def classify_line(line: Line | Item, catalogue: Catalogue) -> LineRecord:
+    """Controlled if the document says so *or* the catalogue knows the product to be:
+    a GPU declared EAR99 is still a GPU, and that mismatch is itself a red flag."""
+    family = catalogue.lookup_line(line.product, line.sku)
+    eccn = line.eccn
+    controlled = catalogue.is_controlled(eccn) or bool(family and catalogue.is_controlled(family.eccn))
+    per_unit = line.accelerators_per_unit or (family.accelerators_per_unit if family else 1)
+    is_accelerator = bool(family and family.is_accelerator) or line.accelerators_per_unit is not None or controlled
+    return LineRecord(
+        sku=line.sku,
+        product=line.product,
+        family=family,
+        eccn=eccn,
+        hts=line.hts,
+        quantity=line.quantity,
+        unit_value_usd=getattr(line, "unit_value_usd", None),
+        accelerators=line.quantity * per_unit if is_accelerator else 0,
+        controlled=controlled,
+        datacenter=bool(family.datacenter) if family is not None else controlled,
+        serials=tuple(getattr(line, "serials", None) or ()),
+    )
