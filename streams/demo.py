@@ -166,7 +166,7 @@ def run_demo(
                     stopping.wait(1.0)
             stopping.set()
             publisher.join(timeout=30)
-            console.print("stopping ...")
+            console.print("\nstopping ...")
         finally:
             code = worker.stop()
             console.print(f"worker stopped (exit code {code}).")
