@@ -7,6 +7,7 @@ lists are normalised here exactly as names are, so the file can be written natur
 
 from __future__ import annotations
 
+import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,11 +51,27 @@ class EvidenceSettings:
 
 @dataclass(frozen=True, slots=True)
 class OwnershipPolicy:
-    """When ownership by a listed party makes a party count as listed (``[ownership]``)."""
+    """When ownership by a listed party makes a party count as listed (``[ownership]``).
+
+    The rule applies to events on or after ``effective_from`` (a UTC date; ``None``:
+    whenever enabled), and never when ``affiliates_rule_enabled`` is off.
+    """
 
     affiliates_rule_enabled: bool
     threshold_pct: float
     indirect: Literal["product", "cascade"]
+    effective_from: dt.date | None = None
+
+    def in_force(self, at: dt.datetime | None = None) -> bool:
+        """Whether the rule applies to an event at business time ``at`` (UTC date).
+
+        Without a time, a dated rule is not applied: callers must say when.
+        """
+        if not self.affiliates_rule_enabled:
+            return False
+        if self.effective_from is None:
+            return True
+        return at is not None and at.astimezone(dt.timezone.utc).date() >= self.effective_from
 
 
 @dataclass(frozen=True, slots=True, eq=False)
@@ -96,10 +113,15 @@ class ScreeningConfig:
         indirect = ownership_doc.get("indirect", "product")
         if indirect not in ("product", "cascade"):
             raise ValueError(f"screening: ownership.indirect must be 'product' or 'cascade', not {indirect!r}")
+        effective_from = ownership_doc.get("affiliates_rule_effective_from")
+        if effective_from is not None and (not isinstance(effective_from, dt.date)
+                                           or isinstance(effective_from, dt.datetime)):
+            raise ValueError(f"screening: ownership.affiliates_rule_effective_from must be a date, not {effective_from!r}")
         ownership = OwnershipPolicy(
             affiliates_rule_enabled=bool(ownership_doc["affiliates_rule_enabled"]),
             threshold_pct=float(ownership_doc["threshold_pct"]),
             indirect=indirect,
+            effective_from=effective_from,
         )
         return cls(version=document["version"], match=match, evidence=evidence, ownership=ownership,
                    words=_word_lists(document["words"]))

@@ -2,8 +2,9 @@
 
 The BIS Affiliates Rule (Sept 2025) extends Entity List restrictions to companies owned
 50 % or more by listed parties. It is suspended until 9 Nov 2026, so it is a policy in
-``data/screening.toml`` (``[ownership]``) rather than always-on logic; with the switch
-off this module finds nothing.
+``data/screening.toml`` (``[ownership]``) rather than always-on logic: it applies to
+events on or after ``affiliates_rule_effective_from`` (pass the event time as ``at``),
+and with the switch off this module finds nothing.
 
 The registry records one parent per entity, so ownership is walked up the
 ``parent_id`` chain. Two readings of indirect ownership are offered: the product of the
@@ -14,6 +15,7 @@ stake ends the walk: an unknown stake proves nothing.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping, Sequence
 
 import msgspec
@@ -43,13 +45,17 @@ def listed_owners(
     registry: Registry,
     matches_by_entity: Mapping[str, Sequence[ScreeningMatch]],
     policy: OwnershipPolicy,
+    *,
+    at: dt.datetime | None = None,
 ) -> list[ListedOwner]:
     """Owners of ``entity_id``, nearest first, that match the list and own enough of it.
 
     ``matches_by_entity`` maps entity ids to their screening matches (computed
     elsewhere, e.g. kept per entity in a table); an owner with no matches is not listed.
+    ``at`` is the business time of the event being judged: a policy with an effective
+    date finds nothing before it (nor without a time).
     """
-    if not policy.affiliates_rule_enabled:
+    if not policy.in_force(at):
         return []
     owners: list[ListedOwner] = []
     effective = 100.0

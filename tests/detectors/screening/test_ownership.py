@@ -53,11 +53,11 @@ def test_cascade_reading_counts_each_majority_link() -> None:
     assert listed_owners("minor", registry, _matches(registry), CASCADE) == []
 
 
-def test_policy_off_finds_nothing_and_is_the_shipped_default() -> None:
+def test_policy_off_finds_nothing() -> None:
     registry = _registry(("sub", "listed", 100))
     assert listed_owners("sub", registry, _matches(registry), OFF) == []
-    shipped = default_config().ownership
-    assert shipped.affiliates_rule_enabled is False and shipped.threshold_pct == 50.0
+    shipped = default_config().ownership  # on, but dated: see test_affiliates_rule.py
+    assert shipped.affiliates_rule_enabled is True and shipped.threshold_pct == 50.0
     assert shipped.indirect == "product"
 
 
