@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -98,6 +98,9 @@ class Catalogue:
     controlled_eccn_prefixes: tuple[str, ...]
     controlled_z_suffix: str
     hts_headings: dict[str, Any]
+    # Lookups memoised per catalogue: trade documents repeat a few hundred product names
+    # millions of times, and a lookup scans every family's normalised keys.
+    _memo: dict[tuple[str, bool], Product | None] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Catalogue:
@@ -189,6 +192,17 @@ class Catalogue:
         return tuple(p for p in self.products if p.datacenter and self.is_controlled(p.eccn))
 
     def _lookup_prefix(self, name: str, *, by_sku: bool) -> Product | None:
+        key = (name, by_sku)
+        try:
+            return self._memo[key]
+        except KeyError:
+            pass
+        found = self._scan(name, by_sku=by_sku)
+        if len(self._memo) < 100_000:  # bounded: product names are few, junk names are not
+            self._memo[key] = found
+        return found
+
+    def _scan(self, name: str, *, by_sku: bool) -> Product | None:
         best: Product | None = None
         best_len = -1
         for product in self.products:
