@@ -8,7 +8,8 @@ size, redelivery and arrival order within a timestamp:
 * **Same-timestamp groups are never split.** Events at the latest event time seen are
   held back until a later event time arrives (or ``flush()``), then processed together,
   sorted by (event time, event_id). Reference records (registry, screening list) are
-  applied in that order too, so a trade event always sees the registry as of its time.
+  applied in that order too, so a trade event always sees the registry as of its time,
+  and detectors hear of reference changes once per reference timestamp.
 * **Detectors are functions of the facts seen so far**, and fusion is order-independent
   (see ``detectors.alerts``).
 """
@@ -106,13 +107,20 @@ class Engine:
         findings: list[Finding] = []
         segment: list[TradeRecord] = []
         change = ReferenceChange()
+        change_time: dt.datetime | None = None
         ref = self.reference
         for event in events:
             if isinstance(event, (Entity, ScreeningEntry)):
                 if segment:
                     findings.extend(self._observe(segment))
                     segment = []
+                if change and event.event_time != change_time:
+                    # One change per reference timestamp: an entry listed then delisted
+                    # later is seen as two changes whatever the batching.
+                    findings.extend(self._reference_changed(change))
+                    change = ReferenceChange()
                 self._apply_reference(event, change)
+                change_time = event.event_time
                 continue
             if change:
                 findings.extend(self._reference_changed(change))

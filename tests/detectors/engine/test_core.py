@@ -67,7 +67,8 @@ def test_registry_resolves_typed_names_before_detectors_see_them(contract_exampl
     # "AURORA COMPUTE SDN. BHD." on the order is the registered ent-aurora-my.
     assert alert.subject.entity_id == "ent-aurora-my"
     assert alert.details["registered"] is True
-    assert recorder.changes == [{"ent-aurora-my"}]
+    # One change per reference timestamp: the list entry (1 Jan), then the entity (2 Jan).
+    assert recorder.changes == [set(), {"ent-aurora-my"}]
 
 
 def test_duplicates_are_dropped_and_counted(contract_examples):
