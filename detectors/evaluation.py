@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from detectors.alerts import severity_rank
-from detectors.parties import derived_entity_id
+from detectors.parties import derived_entity_id, normalize_name
 from schemas import Alert
 
 __all__ = ["CaseOutcome", "TypologyScore", "Evaluation", "evaluate"]
@@ -95,7 +95,14 @@ class Evaluation:
         }
 
 
+def _name_key(name: str, country: str) -> str:
+    return f"name:{country}:{normalize_name(name)}"
+
+
 def _party_ids(parties: Iterable[dict[str, Any]]) -> set[str]:
+    """Every identity a truth party may carry in an alert: its registry id, the derived id
+    the engine gives it when unresolved, and its normalised name (an unregistered name in
+    the truth may resolve to a registered entity of the same legal name)."""
     ids: set[str] = set()
     for party in parties:
         if not party:
@@ -104,7 +111,13 @@ def _party_ids(parties: Iterable[dict[str, Any]]) -> set[str]:
             ids.add(party["entity_id"])
         if party.get("name") and party.get("country"):
             ids.add(derived_entity_id(party["name"], party["country"]))
+            ids.add(_name_key(party["name"], party["country"]))
     return ids
+
+
+def _alert_ids(alert: Alert) -> set[str]:
+    subject = alert.subject
+    return {subject.entity_id, _name_key(subject.name, subject.country)}
 
 
 def _parse_time(value: str | None) -> dt.datetime | None:
@@ -126,7 +139,7 @@ def evaluate(truth: dict[str, Any], alerts: Sequence[Alert]) -> Evaluation:
         score = scores.setdefault(typology, TypologyScore(typology))
         score.cases += 1
         matching = sorted(
-            (a for a in alerts if a.typology == typology and a.subject.entity_id in ids),
+            (a for a in alerts if a.typology == typology and _alert_ids(a) & ids),
             key=lambda a: (a.event_time, a.alert_id),
         )
         completed = _parse_time(case.get("completed_at"))
@@ -144,14 +157,14 @@ def evaluate(truth: dict[str, Any], alerts: Sequence[Alert]) -> Evaluation:
     for alert in alerts:
         score = scores.setdefault(alert.typology, TypologyScore(alert.typology))
         score.alerts += 1
-        if alert.subject.entity_id in in_any_case:
+        if _alert_ids(alert) & in_any_case:
             score.true_alerts += 1
             true_alerts += 1
     lookalikes = [
         a
         for a in alerts
-        if a.subject.entity_id in lookalike_ids
-        and a.subject.entity_id not in in_any_case
+        if _alert_ids(a) & lookalike_ids
+        and not _alert_ids(a) & in_any_case
         and severity_rank(a.severity) >= severity_rank("medium")
     ]
     return Evaluation(outcomes, scores, len(alerts), true_alerts, lookalikes)
