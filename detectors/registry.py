@@ -8,5 +8,7 @@ __all__ = ["default_detectors"]
 
 
 def default_detectors() -> list[Detector]:
-    detectors: list[Detector] = []
-    return detectors
+    """A fresh instance of every detector (each engine owns its detectors' state)."""
+    from detectors.screening_detector import ScreeningDetector
+
+    return [ScreeningDetector()]

@@ -250,7 +250,7 @@ class ScreeningDetector:
             return []
         findings: list[Finding] = []
         for pid in sorted(self._parties):
-            findings.extend(self._owner_change(pid, ref, moment))
+            findings.extend(self._owner_change(pid, ref, moment, again=True))
         return findings
 
     def _observe(self, record: TradeRecord, ref: Any) -> list[Finding]:
@@ -278,7 +278,7 @@ class ScreeningDetector:
                 memory.entries.add(entry_id)
                 findings.append(self._address_finding(party.subject(), addresses[entry_id], memory, record.time, ref,
                                                        typed, related, where))
-            if self.config.ownership.in_force(record.time):
+            if self.config.ownership.affiliates_rule_enabled:
                 owners = self._owners(pid, ref)
                 memory.owner = owners[0].owner_id if owners else None
                 if owners:
@@ -341,8 +341,9 @@ class ScreeningDetector:
         findings.extend(self._owner_change(pid, ref))
         return findings
 
-    def _owner_change(self, pid: str, ref: Any, moment: dt.datetime | None = None) -> list[Finding]:
-        """A finding when the party's listed owner is new (ownership or list changed)."""
+    def _owner_change(self, pid: str, ref: Any, moment: dt.datetime | None = None, *, again: bool = False) -> list[Finding]:
+        """A finding when the party's listed owner is new (ownership or list changed), or
+        ``again`` when the rule comes into force (the same alert, at its new severity)."""
         memory = self._parties[pid]
         owners = self._owners(pid, ref)
         if owners:
@@ -351,12 +352,10 @@ class ScreeningDetector:
             entries = [ref.screening.get(match.entry_id) for match in owner.matches]
             moment = self._clock(*(r.event_time for r in (*records, *entries) if r is not None),
                                  *((moment,) if moment else ()))
-            if not self.config.ownership.in_force(moment):
-                owners = []
         if not owners:
             memory.owner = None
             return []
-        if owners[0].owner_id == memory.owner:
+        if owners[0].owner_id == memory.owner and not again:
             return []
         memory.owner = owners[0].owner_id
         return [self._owner_finding(self._subject(pid, memory, ref), owners, memory, moment, ref,
@@ -457,6 +456,19 @@ class ScreeningDetector:
             if entity is not None:
                 related[entity_id] = Party(entity_id=entity_id, name=entity.name, country=entity.country)
         policy = self.config.ownership
+        # Before the Affiliates Rule is in force, ownership by a listed party creates no
+        # licence requirement, but it is still what an analyst must see: a medium risk
+        # indicator. From the effective date it is a licence matter: high, or critical
+        # once the party receives controlled items. Same alert either way (same key).
+        in_force = policy.in_force(moment)
+        if in_force:
+            severity = "critical" if memory.receives_controlled else "high"
+            rule = "Affiliates Rule" + (" in force since " + policy.effective_from.isoformat() if policy.effective_from else " in force")
+        else:
+            severity = "medium"
+            rule = "Affiliates Rule not yet in force at this date" + (
+                f" (from {policy.effective_from.isoformat()})" if policy.effective_from else ""
+            ) + ": a risk indicator, not a licence requirement"
         return Finding(
             detector=OWNER_DETECTOR,
             typology=TYPOLOGY,
@@ -464,13 +476,12 @@ class ScreeningDetector:
             event_time=moment,
             evidence=tuple(memory.evidence),
             red_flags=("LISTED_PARTY_OWNED",),
-            severity="critical" if memory.receives_controlled else "high",
+            severity=severity,
             score=match.score,
             summary=(f"{subject.name} ({subject.country}) {where} is {owner.effective_pct:.0f}% owned"
                      f"{' (through ' + str(len(owner.path) - 2) + ' holding(s))' if len(owner.path) > 2 else ''} by "
                      f"{owner_name}, which matches {LIST_TITLES.get(match.list, match.list)} entry "
-                     f"'{match.listed_name}' (score {match.score:.2f}); Affiliates Rule"
-                     f"{' in force since ' + policy.effective_from.isoformat() if policy.effective_from else ''}"),
+                     f"'{match.listed_name}' (score {match.score:.2f}); {rule}."),
             details={
                 "owner_id": owner.owner_id,
                 "owner_name": owner_name,
@@ -487,6 +498,7 @@ class ScreeningDetector:
                     "threshold_pct": policy.threshold_pct,
                     "indirect": policy.indirect,
                     "effective_from": policy.effective_from.isoformat() if policy.effective_from else None,
+                    "in_force_at_event": in_force,
                     "lists": sorted(ref.thresholds["screening"]["ownership_lists"]),
                 },
                 **self._common_details(ref, memory, False),

@@ -221,16 +221,22 @@ def test_chain_counts_the_product_of_stakes() -> None:
 
 
 def test_affiliates_rule_applies_from_9_november_2026_by_event_time() -> None:
-    assert run([*LIST, *_owned(60), order("o1", RULE_DAY - 0.5, buyer=SUB)])[0].alerts() == []
+    # Before the rule is in force, listed ownership is a medium risk indicator, not a licence matter.
+    before = _one(run([*LIST, *_owned(60), order("o1", RULE_DAY - 0.5, buyer=SUB)])[0])
+    assert before.severity == "medium" and before.details["policy"]["in_force_at_event"] is False
+    assert "not yet in force" in before.summary
     alert = _one(run([*LIST, *_owned(60), order("o1", RULE_DAY, buyer=SUB)])[0])
     assert alert.event_time == at(RULE_DAY)
+    assert alert.severity == "critical" and alert.details["policy"]["in_force_at_event"] is True
 
 
 def test_rule_coming_into_force_rechecks_parties_seen_before() -> None:
     events = [*LIST, *_owned(60), order("o1", RULE_DAY - 10, buyer=SUB),
               order("o2", RULE_DAY + 2, buyer=party("Sun Information Technology Ltd", "CN"))]
     alert = _one(run(events)[0])
-    assert alert.detector == OWNER_DETECTOR and alert.event_time == at(RULE_DAY + 2) and alert.evidence == ["o1"]
+    # One alert: raised at medium when first seen, raised to critical when the rule came into force.
+    assert alert.detector == OWNER_DETECTOR and alert.event_time == at(RULE_DAY - 10) and alert.evidence == ["o1"]
+    assert alert.severity == "critical"
 
 
 def test_affiliates_rule_can_be_switched_off() -> None:
