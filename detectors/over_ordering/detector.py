@@ -1,0 +1,524 @@
+"""The over-ordering detector: parties and groups taking more accelerators than they can use.
+
+Rules (pattern keys, one alert per subject and pattern):
+
+* ``capacity``: a party's controlled data-centre accelerators over ``window_days``
+  against its declared capacity (``OVER_CAPACITY``).
+* ``group_capacity``: all members of one ownership group against their combined
+  capacity; the subject is the ultimate parent (``GROUP_OVER_CAPACITY``).
+* ``no_capacity``: data-centre volume by a party that declared no capacity
+  (``NO_DECLARED_CAPACITY``).
+* ``first_order``: a large first order, "first" meaning no earlier record of the party
+  within the window, in record order (``FIRST_TIME_LARGE_ORDER``).
+* ``burst``: a burst of value far above the party's own history and its peers'
+  (``ORDER_BURST``).
+
+Everything is a function of the records seen so far in (event time, event id) order, so
+a batch boundary never changes a decision, and the state (daily buckets per party) is
+plain JSON that resumes exactly where it stopped.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import statistics
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from detectors.alerts import Finding
+from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.over_ordering.parties import (
+    RESALE_TYPES,
+    business_type,
+    declared_capacity,
+    is_resale,
+    ordering_party,
+    receiving_party,
+)
+from detectors.over_ordering.rules import (
+    burst_verdict,
+    capacity_severity,
+    first_order_severity,
+    fmt_int,
+    fmt_pct,
+    fmt_usd,
+    no_capacity_severity,
+    score_for,
+)
+from detectors.over_ordering.window import Intake, PartyWindow, day_of
+from schemas import Entity, Party, SubjectParty
+
+__all__ = ["OverOrderingDetector", "VERSION", "PATTERNS"]
+
+VERSION = 1
+TYPOLOGY = "over_ordering"
+PATTERNS = ("capacity", "group_capacity", "no_capacity", "first_order", "burst")
+_STATE_FORMAT = 1
+_ADDRESS_NOISE = re.compile(r"[^A-Z0-9]+")
+_UNITS = "controlled data-centre accelerators"
+
+
+def _order_volume(order: OrderRecord) -> tuple[int, int]:
+    return order.controlled_accelerators, int(round(order.controlled_value_usd))
+
+
+def _shipment_volume(shipment: ShipmentRecord) -> tuple[int, int]:
+    """Accelerators and value of a leg's controlled data-centre items.
+
+    The leg's declared value when every item is such an item; otherwise the catalogue
+    mid-price of those items (a mixed leg's declared value cannot be split reliably).
+    """
+    items = [i for i in shipment.items if i.controlled and i.datacenter and i.accelerators > 0]
+    if not items:
+        return 0, 0
+    accelerators = sum(i.accelerators for i in items)
+    if len(items) == len(shipment.items):
+        return accelerators, int(round(shipment.event.declared_value_usd))
+    value = sum(
+        (i.family.unit_value_usd.min + i.family.unit_value_usd.max) / 2 * i.quantity for i in items if i.family
+    )
+    return accelerators, int(round(value))
+
+
+def _subject_of_entity(entity: Entity) -> SubjectParty:
+    return SubjectParty(entity_id=entity.entity_id, name=entity.name, country=entity.country)
+
+
+def _party_of_entity(entity: Entity) -> Party:
+    return Party(entity_id=entity.entity_id, name=entity.name, country=entity.country)
+
+
+def _ref_of_entity(entity: Entity) -> PartyRef:
+    return PartyRef(entity_id=entity.entity_id, name=entity.name, country=entity.country, registered=True, entity=entity)
+
+
+def _related(subject_id: str, parties: Iterable[Party | None]) -> tuple[Party, ...]:
+    """Other parties of the pattern, once each, in a stable order."""
+    out: dict[str, Party] = {}
+    for party in parties:
+        if party is None or party.entity_id == subject_id or party.entity_id in out:
+            continue
+        out[party.entity_id or f"{party.name}|{party.country}"] = party
+    return tuple(out[key] for key in sorted(out))
+
+
+def _record_parties(record: TradeRecord | None) -> list[Party]:
+    if isinstance(record, OrderRecord):
+        refs = (record.buyer, record.ship_to, record.end_user, record.payer)
+    elif isinstance(record, ShipmentRecord):
+        refs = (record.shipper, record.consignee, record.intermediate_consignee)
+    else:
+        refs = ()
+    return [ref.party() for ref in refs if ref is not None]
+
+
+def _parent_party(party: PartyRef, ref: Any) -> Party | None:
+    entity = party.entity
+    if entity is None or not entity.ultimate_parent_id or entity.ultimate_parent_id == party.entity_id:
+        return None
+    parent = ref.registry.get(entity.ultimate_parent_id)
+    if parent is not None:
+        return _party_of_entity(parent)
+    if entity.ultimate_parent_country:
+        return Party(entity_id=entity.ultimate_parent_id, name=entity.ultimate_parent_id, country=entity.ultimate_parent_country)
+    return None
+
+
+def _combined_capacity(entities: Sequence[Entity], head_id: str) -> int:
+    """The group's capacity, each data centre counted once.
+
+    Members declaring the same address describe one site, so only the largest of their
+    figures counts. The ultimate parent's own declaration is read as the group's
+    consolidated figure (due diligence asks the group what it can house): the group's
+    capacity is the larger of it and the members' deduplicated sum, never their total.
+    """
+    head = max((e.declared_capacity_accelerators or 0 for e in entities if e.entity_id == head_id), default=0)
+    by_site: dict[str, int] = {}
+    for entity in entities:
+        if entity.entity_id == head_id:
+            continue
+        capacity = entity.declared_capacity_accelerators or 0
+        site = _ADDRESS_NOISE.sub(" ", entity.address.upper()).strip() if entity.address else ""
+        key = f"addr:{entity.country}:{site}" if site else f"id:{entity.entity_id}"
+        by_site[key] = max(by_site.get(key, 0), capacity)
+    return max(head, sum(by_site.values()))
+
+
+class OverOrderingDetector:
+    """Capacity, group, no-capacity, first-time and burst rules over rolling event-time windows."""
+
+    name = "over_ordering"
+
+    def __init__(self) -> None:
+        self._parties: dict[str, PartyWindow] = {}
+        self._legs: dict[str, int] = {}  # counted shipment_id -> day (a leg reported twice counts once)
+        self._latest_day: int | None = None
+        self._latest_time: dt.datetime | None = None
+
+    # -- Detector protocol ---------------------------------------------------------------
+
+    def observe(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
+        findings: list[Finding] = []
+        for record in sorted(records, key=lambda r: (r.time, r.event_id)):
+            findings.extend(self._observe(record, ref))
+        return findings
+
+    def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
+        """Re-judge tracked parties whose registry record changed (capacity, group, type)."""
+        if self._latest_time is None or self._latest_day is None:
+            return []
+        t = ref.thresholds["over_ordering"]
+        findings: list[Finding] = []
+        for entity_id in sorted(getattr(change, "entities", ()) or ()):
+            window = self._parties.get(entity_id)
+            entity = ref.registry.get(entity_id)
+            if window is None or entity is None:
+                continue
+            party = _ref_of_entity(entity)
+            if is_resale(party):
+                continue
+            findings.extend(self._party_rules(party, window, None, self._latest_time, self._latest_day, ref, t))
+            findings.extend(self._group_rule(party, None, self._latest_time, self._latest_day, ref, t))
+        return findings
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "format": _STATE_FORMAT,
+            "latest_day": self._latest_day,
+            "latest_time": self._latest_time.isoformat() if self._latest_time else None,
+            "parties": {pid: w.to_state() for pid, w in self._parties.items()},
+            "legs": dict(self._legs),
+        }
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        if not state:
+            self.__init__()
+            return
+        if state.get("format") != _STATE_FORMAT:
+            raise ValueError(f"over_ordering: unknown state format {state.get('format')!r}")
+        self._latest_day = state.get("latest_day")
+        latest = state.get("latest_time")
+        self._latest_time = dt.datetime.fromisoformat(latest) if latest else None
+        self._parties = {pid: PartyWindow.from_state(w) for pid, w in state.get("parties", {}).items()}
+        self._legs = {k: int(v) for k, v in state.get("legs", {}).items()}
+
+    @property
+    def tracked_parties(self) -> int:
+        return len(self._parties)
+
+    # -- one record ----------------------------------------------------------------------
+
+    def _observe(self, record: TradeRecord, ref: Any) -> list[Finding]:
+        t = ref.thresholds["over_ordering"]
+        day = day_of(record.time)
+        self._advance(day, record.time, t)
+        received = isinstance(record, ShipmentRecord)
+        if isinstance(record, OrderRecord):
+            party = ordering_party(record)
+            accelerators, value = _order_volume(record)
+        else:
+            leg = record.event
+            if leg.shipment_id in self._legs:
+                return []  # the same leg reported again (exporter and importer's customs)
+            party = receiving_party(record)
+            accelerators, value = _shipment_volume(record)
+            if accelerators > 0:
+                self._legs[leg.shipment_id] = day
+        if party is None:
+            return []
+
+        window_days = int(t["window_days"])
+        window = self._parties.get(party.entity_id)
+        first_time = window is None or window.last_day < day - window_days + 1
+        if window is None or first_time:
+            window = self._parties[party.entity_id] = PartyWindow(first_day=day, last_day=day)
+        window.last_day = max(window.last_day, day)
+        window.business_type = business_type(party) or window.business_type
+        if accelerators <= 0:
+            return []
+        window.add(day, accelerators, value, received=received)
+        window.note_evidence(day, record.event_id, int(t["evidence_per_party"]))
+        if is_resale(party):
+            return []  # distributors and resellers buy to resell: no capacity to judge against
+
+        findings = self._party_rules(party, window, record, record.time, day, ref, t)
+        if first_time:
+            findings.extend(self._first_order_rule(party, record, accelerators, value, day, ref, t))
+        findings.extend(self._burst_rule(party, window, record, day, ref, t))
+        findings.extend(self._group_rule(party, record, record.time, day, ref, t))
+        return findings
+
+    def _advance(self, day: int, moment: dt.datetime, t: Mapping[str, Any]) -> None:
+        """Move event time forward; on a new day, drop what fell out of every window."""
+        if self._latest_time is None or moment > self._latest_time:
+            self._latest_time = moment
+        if self._latest_day is not None and day <= self._latest_day:
+            return
+        self._latest_day = day
+        horizon = day - int(t["window_days"]) + 1
+        for party_id in [p for p, w in self._parties.items() if w.last_day < horizon]:
+            del self._parties[party_id]
+        for window in self._parties.values():
+            window.prune(horizon)
+        leg_horizon = day - int(t["leg_dedup_days"]) + 1
+        self._legs = {k: v for k, v in self._legs.items() if v >= leg_horizon}
+
+    # -- rules ---------------------------------------------------------------------------
+
+    def _finding(
+        self,
+        pattern: str,
+        subject: SubjectParty,
+        moment: dt.datetime,
+        evidence: Iterable[str],
+        flag: str,
+        severity: str,
+        strength: float,
+        summary: str,
+        details: dict[str, Any],
+        related: tuple[Party, ...],
+        ref: Any,
+    ) -> Finding:
+        details["thresholds_version"] = ref.thresholds.version
+        return Finding(
+            detector=f"{TYPOLOGY}.{pattern}@{VERSION}",
+            typology=TYPOLOGY,
+            subject=subject,
+            event_time=moment,
+            evidence=tuple(sorted(set(evidence))),
+            red_flags=(flag,),
+            severity=severity,
+            score=score_for(severity, strength),
+            summary=summary,
+            details=details,
+            pattern_key=pattern,
+            related=related,
+        )
+
+    def _party_rules(
+        self,
+        party: PartyRef,
+        window: PartyWindow,
+        record: TradeRecord | None,
+        moment: dt.datetime,
+        day: int,
+        ref: Any,
+        t: Mapping[str, Any],
+    ) -> list[Finding]:
+        """Capacity when one is declared, else the no-capacity rule."""
+        window_days = int(t["window_days"])
+        since = day - window_days + 1
+        intake = window.intake(since)
+        total, value = intake.accelerators, intake.value
+        if total <= 0:
+            return []
+        subject = party.subject()
+        capacity = declared_capacity(party)
+        related = _related(party.entity_id, [*_record_parties(record), _parent_party(party, ref)])
+        evidence = window.evidence_since(since)
+        name = f"{subject.name} ({subject.country})"
+        details: dict[str, Any] = {
+            "window_days": window_days,
+            "accelerators": total,
+            "value_usd": value,
+            "business_type": business_type(party),
+            "registered": party.registered,
+            **intake.as_details(),
+        }
+        if capacity:
+            severity = capacity_severity(total, capacity, t)
+            if severity is None:
+                return []
+            ratio = total / capacity
+            details.update(
+                declared_capacity=capacity,
+                excess=round(ratio - 1.0, 4),
+                tolerance=t["tolerance"],
+                excess_high=t["excess_high"],
+                excess_critical=t["excess_critical"],
+            )
+            summary = (
+                f"{name} ordered and received {fmt_int(total)} {_UNITS} in {window_days} days "
+                f"against a declared capacity of {fmt_int(capacity)} ({fmt_pct(ratio)})."
+            )
+            strength = (ratio - 1.0) / float(t["excess_critical"])
+            return [self._finding("capacity", subject, moment, evidence, "OVER_CAPACITY", severity, strength,
+                                  summary, details, related, ref)]
+        severity = no_capacity_severity(total, party.registered, t)
+        if severity is None:
+            return []
+        details.update(
+            declared_capacity=capacity,
+            no_capacity_min_accelerators=t["no_capacity_min_accelerators"],
+            no_capacity_high_accelerators=t["no_capacity_high_accelerators"],
+        )
+        why = "has declared no data-centre capacity" if party.registered else "is not in the registry, so has declared no capacity"
+        summary = f"{name} ordered and received {fmt_int(total)} {_UNITS} in {window_days} days but {why}."
+        strength = total / (4.0 * float(t["no_capacity_high_accelerators"]))
+        return [self._finding("no_capacity", subject, moment, evidence, "NO_DECLARED_CAPACITY", severity, strength,
+                              summary, details, related, ref)]
+
+    def _first_order_rule(
+        self, party: PartyRef, record: TradeRecord, accelerators: int, value: int, day: int, ref: Any, t: Mapping[str, Any]
+    ) -> list[Finding]:
+        capacity = declared_capacity(party)
+        severity = first_order_severity(accelerators, value, capacity, t)
+        if severity is None:
+            return []
+        subject = party.subject()
+        window_days = int(t["window_days"])
+        summary = (
+            f"{subject.name} ({subject.country}), with no earlier record in {window_days} days, placed a first order "
+            f"for {fmt_int(accelerators)} {_UNITS} ({fmt_usd(value)})."
+        )
+        details = {
+            "accelerators": accelerators,
+            "value_usd": value,
+            "declared_capacity": capacity,
+            "window_days": window_days,
+            "first_order_min_accelerators": t["first_order_min_accelerators"],
+            "first_order_min_value_usd": t["first_order_min_value_usd"],
+            "first_order_critical_multiple": t["first_order_critical_multiple"],
+        }
+        related = _related(party.entity_id, [*_record_parties(record), _parent_party(party, ref)])
+        strength = accelerators / (float(t["first_order_min_accelerators"]) * float(t["first_order_critical_multiple"]))
+        return [self._finding("first_order", subject, record.time, (record.event_id,), "FIRST_TIME_LARGE_ORDER",
+                              severity, strength, summary, details, related, ref)]
+
+    def _burst_rule(
+        self, party: PartyRef, window: PartyWindow, record: TradeRecord, day: int, ref: Any, t: Mapping[str, Any]
+    ) -> list[Finding]:
+        burst_days = int(t["burst_window_days"])
+        window_days = int(t["window_days"])
+        burst_since = day - burst_days + 1
+        burst = window.intake(burst_since)
+        accelerators, value = burst.accelerators, burst.value
+        if value < float(t["burst_min_value_usd"]):
+            return []
+        history_since = max(window.first_day, day - window_days + 1)
+        span = burst_since - history_since
+        if span < int(t["burst_min_history_days"]):
+            return []  # no history to burst against: a new party's volume is the first-order rule's
+        history_value = window.intake(history_since, burst_since).value
+        own_baseline = history_value / span * burst_days
+        if value < float(t["burst_history_multiple"]) * own_baseline:
+            return []  # usual for this party (checked first: the peer scan is the costly part)
+        peer_baseline, peers = self._peer_baseline(party.entity_id, window.business_type, day, t)
+        capacity = declared_capacity(party)
+        if not burst_verdict(value, accelerators, own_baseline, peer_baseline, t):
+            return []
+        subject = party.subject()
+        own = f"{value / own_baseline:.0f}x its own average for such a period" if own_baseline > 0 else "against almost no earlier volume"
+        peer = f"{value / peer_baseline:.0f}x its peers'" if peer_baseline else "with no peers to compare"
+        summary = (
+            f"{subject.name} ({subject.country}) took {fmt_usd(value)} of controlled data-centre products "
+            f"({fmt_int(accelerators)} accelerators) in {burst_days} days, {own} and {peer}."
+        )
+        details = {
+            "burst_window_days": burst_days,
+            "value_usd": value,
+            "accelerators": accelerators,
+            "own_baseline_usd": round(own_baseline, 2),
+            "history_days": span,
+            **burst.as_details(),
+            "peer_baseline_usd": None if peer_baseline is None else round(peer_baseline, 2),
+            "peers": peers,
+            "peer_business_type": window.business_type,
+            "declared_capacity": capacity,
+            "burst_min_value_usd": t["burst_min_value_usd"],
+            "burst_history_multiple": t["burst_history_multiple"],
+            "burst_peer_multiple": t["burst_peer_multiple"],
+            "burst_min_history_days": t["burst_min_history_days"],
+        }
+        related = _related(party.entity_id, [*_record_parties(record), _parent_party(party, ref)])
+        strength = value / (10.0 * float(t["burst_min_value_usd"]))
+        return [self._finding("burst", subject, record.time, window.evidence_since(burst_since), "ORDER_BURST",
+                              "critical", strength, summary, details, related, ref)]
+
+    def _peer_baseline(
+        self, party_id: str, peer_type: str | None, day: int, t: Mapping[str, Any]
+    ) -> tuple[float | None, int]:
+        """The median peer's value per burst window over the trailing year, peers being the
+        other parties of the same business type that bought anything in it; ``None`` when
+        there are none. The median, because a handful of hyperscalers would drag a mean far
+        above what a typical cloud provider buys."""
+        window_days = int(t["window_days"])
+        since = day - window_days + 1
+        values = []
+        for other_id, other in self._parties.items():
+            if other_id == party_id or other.business_type != peer_type:
+                continue
+            value = other.intake(since).value
+            if value > 0:
+                values.append(value)
+        if not values:
+            return None, 0
+        return statistics.median(values) * int(t["burst_window_days"]) / window_days, len(values)
+
+    def _group_rule(
+        self, party: PartyRef, record: TradeRecord | None, moment: dt.datetime, day: int, ref: Any, t: Mapping[str, Any]
+    ) -> list[Finding]:
+        if not party.registered:
+            return []
+        registry = ref.registry
+        top = registry.ultimate_parent(party.entity_id)
+        if top is None:
+            return []
+        member_ids = registry.group_members(top)
+        if len(member_ids) < 2:
+            return []
+        since = day - int(t["window_days"]) + 1
+        members: list[tuple[Entity, int]] = []
+        for member_id in member_ids:
+            entity = registry.get(member_id)
+            if entity is None or entity.business_type in RESALE_TYPES:
+                continue
+            window = self._parties.get(member_id)
+            members.append((entity, window.intake(since).accelerators if window is not None else 0))
+        contributing = [(e, acc) for e, acc in members if acc > 0]
+        if len(contributing) < int(t["group_min_members"]):
+            return []
+        capacity = _combined_capacity([e for e, _ in members], top)
+        total = sum(acc for _, acc in contributing)
+        severity = capacity_severity(total, capacity, t)
+        if severity is None:
+            return []
+        contributing.sort(key=lambda row: (-row[1], row[0].entity_id))
+        head = registry.get(top)
+        subject = _subject_of_entity(head) if head is not None else _subject_of_entity(contributing[0][0])
+        ratio = total / capacity
+        window_days = int(t["window_days"])
+        shares = ", ".join(f"{e.name} ({e.country}) {fmt_int(acc)}" for e, acc in contributing[:3])
+        more = f" and {len(contributing) - 3} more" if len(contributing) > 3 else ""
+        summary = (
+            f"The {subject.name} group ({subject.country}): {len(contributing)} members ordered and received "
+            f"{fmt_int(total)} {_UNITS} in {window_days} days against a combined declared capacity of "
+            f"{fmt_int(capacity)} ({fmt_pct(ratio)}): {shares}{more}."
+        )
+        details = {
+            "ultimate_parent_id": top,
+            "parent_registered": head is not None,
+            "window_days": window_days,
+            "accelerators": total,
+            "combined_capacity": capacity,
+            "excess": round(ratio - 1.0, 4),
+            "members": [
+                {"entity_id": e.entity_id, "name": e.name, "country": e.country,
+                 "accelerators": acc, "declared_capacity": e.declared_capacity_accelerators}
+                for e, acc in sorted(members, key=lambda row: row[0].entity_id)
+            ],
+            "tolerance": t["tolerance"],
+            "excess_high": t["excess_high"],
+            "excess_critical": t["excess_critical"],
+            "group_min_members": t["group_min_members"],
+        }
+        evidence: list[str] = []
+        for entity, _ in contributing:
+            window = self._parties.get(entity.entity_id)
+            if window is not None:
+                evidence.extend(window.evidence_since(since))
+        related = _related(subject.entity_id, [_party_of_entity(e) for e, _ in contributing])
+        strength = (ratio - 1.0) / float(t["excess_critical"])
+        return [self._finding("group_capacity", subject, moment, evidence, "GROUP_OVER_CAPACITY", severity, strength,
+                              summary, details, related, ref)]
