@@ -1,0 +1,225 @@
+"""Soft end-use red flags of one order or shipment leg, as pure functions.
+
+Each function answers one question from the guidance (does the buyer's line of business
+fit? who pays, and from where?) and returns the flags it raised with a short reason. The
+detector decides whom they are about and how severe they are together; nothing here
+keeps state.
+
+An order is *relevant* when it carries advanced-computing or data-centre accelerator
+lines; soft flags on orders for cables or CPU servers say nothing about chip diversion.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from detectors.end_use.vocabulary import Vocabulary
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord
+
+__all__ = [
+    "FlagHit",
+    "relevant_lines",
+    "controlled_datacenter_accelerators",
+    "relevant_value",
+    "order_subject",
+    "order_flags",
+    "shipment_flags",
+    "is_forwarder",
+]
+
+_RESALE_TYPES = frozenset({"distributor", "reseller", "oem_server"})
+
+
+@dataclass(frozen=True, slots=True)
+class FlagHit:
+    """One red flag raised by one document, with the party it was seen on and why."""
+
+    code: str
+    party_id: str
+    reason: str
+
+
+def relevant_lines(lines: tuple[LineRecord, ...]) -> list[LineRecord]:
+    """Advanced-computing lines and data-centre accelerator lines."""
+    return [line for line in lines if line.controlled or (line.datacenter and line.accelerators > 0)]
+
+
+def controlled_datacenter_accelerators(lines: tuple[LineRecord, ...]) -> int:
+    return sum(line.accelerators for line in lines if line.controlled and line.datacenter)
+
+
+def relevant_value(lines: list[LineRecord]) -> float:
+    return sum(line.quantity * (line.unit_value_usd or 0.0) for line in lines)
+
+
+def _type(party: PartyRef | None) -> str | None:
+    return party.entity.business_type if party is not None and party.entity is not None else None
+
+
+def _names(party: PartyRef) -> list[str]:
+    """The name on the document, the registry's legal name and its aliases."""
+    names = [party.name]
+    if party.entity is not None:
+        names.append(party.entity.name)
+        names.extend(party.entity.aliases or ())
+    return names
+
+
+def is_forwarder(party: PartyRef | None, vocab: Vocabulary) -> bool:
+    """A freight forwarder or logistics firm, by registry type or by name."""
+    if party is None:
+        return False
+    if _type(party) in vocab.forwarder_types:
+        return True
+    if _type(party) is not None and _type(party) not in ("other",):
+        return False  # a registered company of another trade keeps its type, whatever its name says
+    return any(vocab.forwarder_word(name) for name in _names(party))
+
+
+def _is_trading_company(party: PartyRef, vocab: Vocabulary) -> str | None:
+    if _type(party) in _RESALE_TYPES:
+        return None
+    for name in _names(party):
+        word = vocab.trading_word(name)
+        if word:
+            return word
+    return None
+
+
+def order_subject(order: OrderRecord, vocab: Vocabulary) -> PartyRef:
+    """Whom an order's end-use flags are about: the declared end user, unless that is a
+    forwarder or trading company (then the buyer who declared it)."""
+    end_user = order.end_user
+    if end_user is not None and not is_forwarder(end_user, vocab) and not _is_trading_company(end_user, vocab):
+        return end_user
+    return order.buyer
+
+
+def _in_same_group(payer: PartyRef, others: list[PartyRef], ref: Any) -> bool:
+    """A parent's treasury paying for its subsidiary is part of the deal, not a third party."""
+    if payer.entity is None:
+        return False
+    registry = ref.registry
+    payer_top = registry.ultimate_parent(payer.entity_id) or payer.entity_id
+    for other in others:
+        if other.entity is None:
+            continue
+        if other.entity_id == payer.entity_id:
+            return True
+        other_top = registry.ultimate_parent(other.entity_id) or other.entity_id
+        if other_top == payer_top or other_top == payer.entity_id or payer_top == other.entity_id:
+            return True
+        if any(parent_id == payer.entity_id for parent_id, _ in registry.ownership_chain(other.entity_id)):
+            return True
+    return False
+
+
+def order_flags(order: OrderRecord, ref: Any, vocab: Vocabulary, t: Mapping[str, Any]) -> list[FlagHit]:
+    """Every soft flag an order raises (empty when it has no relevant lines)."""
+    lines = relevant_lines(order.lines)
+    if not lines:
+        return []
+    event = order.event
+    day = event.event_time.astimezone(dt.timezone.utc).date()
+    hits: list[FlagHit] = []
+    declaring = [p for p in (order.end_user, order.buyer) if p is not None]
+    datacenter = any(line.datacenter for line in lines)
+    value = relevant_value(lines)
+
+    # Line of business: a realty, food or logistics firm buying data-centre accelerators.
+    # (A forwarder declared as end user is the forwarder flag's, not counted twice.)
+    if datacenter:
+        for party in declaring:
+            if party is order.end_user and is_forwarder(party, vocab):
+                continue
+            if _type(party) in vocab.mismatch_types:
+                hits.append(FlagHit("BUSINESS_LINE_MISMATCH", party.entity_id, f"business type {_type(party)}"))
+                continue
+            word = next((w for w in map(vocab.mismatch_word, _names(party)) if w), None)
+            if word:
+                hits.append(FlagHit("BUSINESS_LINE_MISMATCH", party.entity_id, f"name says {word.lower()}"))
+
+    # Declared end use that does not fit modules or 8-GPU servers.
+    if event.declared_end_use in vocab.mismatched_end_uses:
+        misfit = sorted({l.product for l in lines if l.family is not None and l.family.category in vocab.mismatched_categories})
+        if misfit:
+            hits.append(FlagHit("END_USE_PRODUCT_MISMATCH", order_subject(order, vocab).entity_id,
+                                f"{event.declared_end_use} for {', '.join(misfit)}"))
+
+    # Residential or virtual addresses (ship-to as printed, declaring parties as printed or registered).
+    for party in (order.ship_to, *declaring):
+        addresses = [party.address, party.entity.address if party.entity is not None else None]
+        for address in addresses:
+            kind = vocab.address_kind(address)
+            if kind:
+                hits.append(FlagHit("RESIDENTIAL_ADDRESS", party.entity_id, f"{kind[0]} address ({kind[1].lower()})"))
+                break
+
+    # Little business history, no online presence.
+    for party in declaring:
+        entity = party.entity
+        if entity is None:
+            continue
+        if entity.incorporated_on is not None and (day - entity.incorporated_on).days < int(t["new_company_days"]):
+            hits.append(FlagHit("NEW_COMPANY", party.entity_id, f"incorporated {entity.incorporated_on.isoformat()}"))
+        if not (entity.website or "").strip():
+            hits.append(FlagHit("NO_ONLINE_PRESENCE", party.entity_id, "no website"))
+
+    # Forwarders, logistics and trading companies where the goods should end up.
+    if is_forwarder(order.ship_to, vocab) and order.ship_to.entity_id != order.buyer.entity_id:
+        hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.ship_to.entity_id, "ship-to is a forwarder or logistics firm"))
+    if order.end_user is not None:
+        if is_forwarder(order.end_user, vocab):
+            hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.end_user.entity_id, "end user is a forwarder or logistics firm"))
+        else:
+            word = _is_trading_company(order.end_user, vocab)
+            if word:
+                hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.end_user.entity_id, f"end user is a trading company ({word.lower()})"))
+    if order.ship_to.entity_id != order.buyer.entity_id and _type(order.ship_to) not in _RESALE_TYPES:
+        word = _is_trading_company(order.ship_to, vocab)
+        if word:
+            hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.ship_to.entity_id, f"ship-to is a trading company ({word.lower()})"))
+
+    # Who pays, and how.
+    payer = order.payer
+    if payer is not None and payer.entity_id != order.buyer.entity_id:
+        deal = [p for p in (order.buyer, order.ship_to, order.end_user) if p is not None]
+        if payer.country not in {p.country for p in deal} and not _in_same_group(payer, deal, ref):
+            watch = " (watch country)" if payer.country in vocab.watch_payer_countries else ""
+            hits.append(FlagHit("THIRD_COUNTRY_PAYER", payer.entity_id, f"payer in {payer.country}{watch}"))
+    if event.payment_method in vocab.unusual_payment_methods and value >= float(t["expensive_order_usd"]):
+        hits.append(FlagHit("CASH_OR_CRYPTO", order.buyer.entity_id, f"{event.payment_method} for ${value:,.0f}"))
+
+    # Declined installation; rush for high-value items; implausible prices.
+    if event.installation_requested is False and datacenter:
+        hits.append(FlagHit("DECLINED_INSTALLATION", order.buyer.entity_id, "installation declined"))
+    if event.expedited and value >= float(t["expensive_order_usd"]):
+        hits.append(FlagHit("EXPEDITED_HIGH_VALUE", order.buyer.entity_id, f"rush order for ${value:,.0f}"))
+    for line in lines:
+        if line.family is None or line.unit_value_usd is None:
+            continue
+        band = line.family.unit_value_usd
+        low, high = band.min * float(t["price_low_ratio"]), band.max * float(t["price_high_ratio"])
+        if line.unit_value_usd < low or line.unit_value_usd > high:
+            hits.append(FlagHit("PRICE_OUT_OF_RANGE", order.buyer.entity_id,
+                                f"{line.product} at ${line.unit_value_usd:,.0f} (catalogue ${band.min:,.0f}-${band.max:,.0f})"))
+            break
+    return hits
+
+
+def shipment_flags(shipment: ShipmentRecord, vocab: Vocabulary) -> list[FlagHit]:
+    """Soft flags a leg raises about its consignee: a forwarder declared as the consignee
+    on the filing, or a residential or virtual delivery address."""
+    if not relevant_lines(shipment.items):
+        return []
+    consignee = shipment.consignee
+    hits: list[FlagHit] = []
+    if shipment.event.consignee_type == "freight_forwarder":
+        hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", consignee.entity_id, "consignee type freight_forwarder on the filing"))
+    kind = vocab.address_kind(consignee.address)
+    if kind:
+        hits.append(FlagHit("RESIDENTIAL_ADDRESS", consignee.entity_id, f"{kind[0]} delivery address ({kind[1].lower()})"))
+    return hits
