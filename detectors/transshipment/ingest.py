@@ -1,0 +1,223 @@
+"""Trade records into state: parties, physical legs (reports merged), orders, purchases.
+
+Detectors read only ``detectors.engine.records`` objects; this module turns them into
+the compact facts the patterns look at. It does no detection itself, except computing
+facts that need the catalogue (controlled accelerators per family, misdescribed lines),
+so state never has to hold catalogue objects.
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+from typing import Any
+
+from detectors.transshipment.misdescription import misdescribed_lines
+from detectors.transshipment.routes import h200_class, is_licensed
+from detectors.transshipment.settings import Settings
+from detectors.transshipment.state import Leg, OrderInfo, PartyInfo, State
+from detectors.transshipment.timeline import to_us
+
+__all__ = [
+    "normalise_address",
+    "party_info",
+    "note_party",
+    "note_leg_parties",
+    "note_order_parties",
+    "leg_from_shipment",
+    "merge_legs",
+    "order_from_record",
+    "is_shipment",
+]
+
+_NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+#: Rank of consignee types when two reports disagree: the most specific declaration wins.
+_CONSIGNEE_TYPE_RANK = {"other_unknown": 0, "freight_forwarder": 1, "reseller": 2, "government": 3, "direct_consumer": 4}
+
+
+@functools.lru_cache(maxsize=65536)
+def normalise_address(address: str | None) -> str | None:
+    """Upper case, every run of punctuation and space collapsed to one space."""
+    if not address:
+        return None
+    text = _NON_ALNUM.sub(" ", address.upper()).strip()
+    return text or None
+
+
+def is_shipment(record: Any) -> bool:
+    """Records are told apart by shape, so this package needs nothing from the engine at run time."""
+    return hasattr(record, "items") and hasattr(record, "shipper")
+
+
+def party_info(ref_party: Any, t: int) -> PartyInfo:
+    """A ``PartyRef`` as stored: subject name and country, business type, ownership group."""
+    subject = ref_party.subject()
+    entity = ref_party.entity
+    business_type = getattr(entity, "business_type", None) if entity is not None else None
+    group = ref_party.entity_id
+    if entity is not None:
+        group = getattr(entity, "ultimate_parent_id", None) or getattr(entity, "parent_id", None) or ref_party.entity_id
+    return PartyInfo(
+        id=ref_party.entity_id,
+        name=subject.name,
+        country=subject.country,
+        registered=bool(ref_party.registered),
+        business_type=business_type,
+        group=group,
+        t=t,
+    )
+
+
+def note_party(state: State, ref_party: Any, t: int) -> None:
+    """Remember who a party is and where it receives goods (document and registry addresses)."""
+    state.note_party(party_info(ref_party, t))
+    state.note_address(ref_party.entity_id, normalise_address(ref_party.address), t)
+    entity = ref_party.entity
+    if entity is not None:
+        state.note_address(ref_party.entity_id, normalise_address(getattr(entity, "address", None)), t)
+
+
+def _relevant(line: Any, day: Any) -> bool:
+    """Needs a licence somewhere: a controlled ECCN, or a family with a licence scope (H20)."""
+    if line.accelerators <= 0:
+        return False
+    if line.controlled:
+        return True
+    return line.family is not None and line.family.licence_scope_on(day) != "none"
+
+
+def _scope(line: Any, day: Any) -> str:
+    if line.family is not None:
+        scope = line.family.licence_scope_on(day)
+        if scope != "none":
+            return scope
+    return "advanced_computing"  # controlled by its declared ECCN, family unknown
+
+
+def _h200_reference_tpp(catalogue: Any) -> float | None:
+    try:
+        return catalogue.family("H200").tpp
+    except KeyError:
+        return None
+
+
+def leg_from_shipment(record: Any, ref: Any, settings: Settings) -> Leg:
+    """One report of a leg (its parties are recorded by ``note_leg_parties`` if it is kept)."""
+    event = record.event
+    t = to_us(record.time)
+    day = record.time.date()
+    families: dict[str, int] = {}
+    scopes: set[str] = set()
+    accelerators = 0
+    h200 = False
+    reference_tpp = _h200_reference_tpp(ref.catalogue)
+    for item in record.items:
+        if not _relevant(item, day):
+            continue
+        name = item.family.family if item.family is not None else item.product.strip().upper()
+        families[name] = families.get(name, 0) + item.accelerators
+        accelerators += item.accelerators
+        scopes.add(_scope(item, day))
+        h200 = h200 or h200_class(item.family, reference_tpp)
+    others = tuple(sorted({p.entity_id for p in (record.intermediate_consignee, record.freight_forwarder) if p}))
+    domestic = event.origin_country == event.destination_country
+    return Leg(
+        key=f"{event.shipment_id}|{event.origin_country}>{event.destination_country}",
+        ids=(event.event_id,),
+        t=t,
+        shipment_id=event.shipment_id,
+        order_id=event.order_id,
+        shippers=(record.shipper.entity_id,),
+        consignees=(record.consignee.entity_id,),
+        shipper_country=record.shipper.country,
+        consignee_country=record.consignee.country,
+        consignee_type=event.consignee_type,
+        origin=event.origin_country,
+        dest=event.destination_country,
+        transit=tuple(sorted(set(event.transit_countries or ()))),
+        licence=event.license,
+        value=float(event.declared_value_usd),
+        accelerators=accelerators,
+        families=tuple(sorted(families.items())),
+        units=sum(item.quantity for item in record.items),
+        serials=tuple(sorted(set(record.serials))),
+        h200_class=h200,
+        scopes=tuple(sorted(scopes)),
+        misdescribed=misdescribed_lines(record.items, float(event.declared_value_usd), ref.catalogue, settings),
+        shipper_addr=normalise_address(record.shipper.address),
+        # Kept for domestic legs only (consolidation points); exports' addresses go to the party table.
+        consignee_addr=normalise_address(record.consignee.address) if domestic else None,
+        others=others,
+    )
+
+
+def note_leg_parties(record: Any, state: State) -> None:
+    t = to_us(record.time)
+    for ref_party in (record.shipper, record.consignee, record.intermediate_consignee, record.freight_forwarder):
+        if ref_party is not None:
+            note_party(state, ref_party, t)
+
+
+def _licence_rank(licence: str | None) -> tuple:
+    return (is_licensed(licence), licence is not None, licence or "")
+
+
+def merge_legs(a: Leg, b: Leg) -> Leg:
+    """Two reports of one consignment as one leg: unions, minima, maxima (order-free)."""
+    families = dict(a.families)
+    for name, count in b.families:
+        families[name] = max(families.get(name, 0), count)
+    first = min(a, b, key=lambda leg: (leg.t, leg.ids))
+    return Leg(
+        key=a.key,
+        ids=tuple(sorted(set(a.ids) | set(b.ids))),
+        t=min(a.t, b.t),
+        shipment_id=a.shipment_id,
+        order_id=min((o for o in (a.order_id, b.order_id) if o), default=None),
+        shippers=tuple(sorted(set(a.shippers) | set(b.shippers))),
+        consignees=tuple(sorted(set(a.consignees) | set(b.consignees))),
+        shipper_country=first.shipper_country,
+        consignee_country=first.consignee_country,
+        consignee_type=max(a.consignee_type, b.consignee_type, key=lambda c: (_CONSIGNEE_TYPE_RANK.get(c, 0), c)),
+        origin=a.origin,
+        dest=a.dest,
+        transit=tuple(sorted(set(a.transit) | set(b.transit))),
+        licence=max(a.licence, b.licence, key=_licence_rank),
+        value=max(a.value, b.value),
+        accelerators=max(a.accelerators, b.accelerators),
+        families=tuple(sorted(families.items())),
+        units=max(a.units, b.units),
+        serials=tuple(sorted(set(a.serials) | set(b.serials))),
+        h200_class=a.h200_class or b.h200_class,
+        scopes=tuple(sorted(set(a.scopes) | set(b.scopes))),
+        misdescribed=tuple(sorted(set(a.misdescribed) | set(b.misdescribed))),
+        shipper_addr=min((x for x in (a.shipper_addr, b.shipper_addr) if x), default=None),
+        consignee_addr=min((x for x in (a.consignee_addr, b.consignee_addr) if x), default=None),
+        others=tuple(sorted(set(a.others) | set(b.others))),
+    )
+
+
+def note_order_parties(record: Any, state: State) -> None:
+    """The parties consolidation and receipts use: who bought, and where it was delivered."""
+    t = to_us(record.time)
+    note_party(state, record.buyer, t)
+    note_party(state, record.ship_to, t)
+
+
+def order_from_record(record: Any) -> OrderInfo:
+    """An order as stored (its parties are recorded by ``note_order_parties`` if it is kept)."""
+    event = record.event
+    t = to_us(record.time)
+    day = record.time.date()
+    accelerators = sum(line.accelerators for line in record.lines if _relevant(line, day))
+    return OrderInfo(
+        id=event.event_id,
+        t=t,
+        order_id=event.order_id,
+        buyer=record.buyer.entity_id,
+        ship_to=record.ship_to.entity_id,
+        ship_to_country=record.ship_to.country,
+        ship_to_addr=normalise_address(record.ship_to.address),
+        accelerators=accelerators,
+        domestic=record.ship_to.country == record.buyer.country,
+    )

@@ -1,0 +1,439 @@
+"""What the transshipment detector remembers, and the indexes over it.
+
+Only facts are stored: parties, physical legs (several feeds' reports of one consignment
+merged), orders, the pass-through hops found between legs, and purchases converging on a
+delivery point. Indexes (by serial, by party, by order) are derived and rebuilt on
+``load_state``, so a snapshot holds each fact once.
+
+Memory bound: everything older than ``memory_days`` (default: twice the longest window)
+behind the latest event time is pruned, and every lookup ignores facts older than that
+behind the record being processed. So pruning never changes a decision, whatever the batch
+boundaries, and state holds at most ``memory_days`` of legs and orders.
+"""
+
+from __future__ import annotations
+
+import bisect
+import dataclasses
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from detectors.transshipment.timeline import US_PER_DAY
+
+__all__ = ["PartyInfo", "Leg", "OrderInfo", "Hop", "Purchase", "State", "STATE_FORMAT"]
+
+#: Bumped when the snapshot layout changes; ``load_state`` refuses other formats.
+STATE_FORMAT = 1
+
+
+def _tuple(value: Iterable[Any]) -> tuple:
+    return tuple(tuple(v) if isinstance(v, list) else v for v in value)
+
+
+@dataclass(frozen=True, slots=True)
+class PartyInfo:
+    """A party as the alert shows it (registry name when known) plus what roles it can play."""
+
+    id: str
+    name: str
+    country: str
+    registered: bool
+    business_type: str | None
+    group: str  # ultimate parent (or parent, or itself): who counts as "related"
+    t: int  # business time of the document this view comes from
+
+    def rank(self) -> tuple:
+        """Which of two views of a party wins: the later document, then the richer record."""
+        return (self.t, self.registered, self.business_type or "", self.name, self.country, self.group)
+
+    def to_json(self) -> list:
+        return [self.id, self.name, self.country, self.registered, self.business_type, self.group, self.t]
+
+    @classmethod
+    def from_json(cls, raw: list) -> PartyInfo:
+        return cls(*raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Leg:
+    """One physical consignment across one border, merged over every feed that reported it.
+
+    ``key`` is (shipment id, origin, destination): a vendor's ERP and the destination's
+    customs feed report the same air waybill, and must count as one leg, not as a unit
+    exported twice. Merged values are unions, minima and maxima, so the merge does not
+    depend on which report came first.
+    """
+
+    key: str
+    ids: tuple[str, ...]
+    t: int
+    shipment_id: str
+    order_id: str | None
+    shippers: tuple[str, ...]
+    consignees: tuple[str, ...]
+    shipper_country: str
+    consignee_country: str
+    consignee_type: str
+    origin: str
+    dest: str
+    transit: tuple[str, ...]
+    licence: str | None
+    value: float
+    accelerators: int  # controlled accelerators
+    families: tuple[tuple[str, int], ...]  # (family, controlled accelerators), sorted
+    units: int
+    serials: tuple[str, ...]
+    h200_class: bool
+    scopes: tuple[str, ...]  # licence scopes of the controlled items ("advanced_computing", ...)
+    misdescribed: tuple[tuple[str, str, int, float, str], ...]  # (product, hts, quantity, unit value, reason)
+    shipper_addr: str | None
+    consignee_addr: str | None
+    others: tuple[str, ...]  # intermediate consignee, freight forwarder
+
+    @property
+    def is_export(self) -> bool:
+        return self.origin != self.dest
+
+    @property
+    def family_map(self) -> dict[str, int]:
+        return dict(self.families)
+
+    def to_json(self) -> list[Any]:
+        """Positional (field order), to keep snapshots small: legs are most of the state."""
+        out: list[Any] = []
+        for name in _LEG_FIELDS:
+            value = getattr(self, name)
+            if name in ("families", "misdescribed"):
+                value = [list(entry) for entry in value]
+            elif isinstance(value, tuple):
+                value = list(value)
+            out.append(value)
+        return out
+
+    @classmethod
+    def from_json(cls, raw: list[Any]) -> Leg:
+        return cls(*(_tuple(v) if isinstance(v, list) else v for v in raw))
+
+
+_LEG_FIELDS = tuple(f.name for f in dataclasses.fields(Leg))
+
+
+@dataclass(frozen=True, slots=True)
+class OrderInfo:
+    """An order as the consolidation and misdescription patterns need it."""
+
+    id: str  # event id
+    t: int
+    order_id: str
+    buyer: str
+    ship_to: str
+    ship_to_country: str
+    ship_to_addr: str | None
+    accelerators: int
+    domestic: bool  # delivered in the buyer's own country ("for domestic use")
+
+    def to_json(self) -> list:
+        return [self.id, self.t, self.order_id, self.buyer, self.ship_to, self.ship_to_country, self.ship_to_addr,
+                self.accelerators, self.domestic]
+
+    @classmethod
+    def from_json(cls, raw: list) -> OrderInfo:
+        return cls(*raw)
+
+
+@dataclass(frozen=True, slots=True)
+class Hop:
+    """Goods entering a party on ``inbound`` and leaving it on ``outbound``.
+
+    ``severity`` is ``None`` for ordinary trade (a distributor's regional re-export, a
+    forwarder routing one order): such hops are remembered, so they are not re-assessed,
+    but they neither alert nor link chains.
+    """
+
+    inbound: str
+    outbound: str
+    party: str
+    kind: str  # "serial" | "match"
+    shared: int  # serials in common, or matched accelerators
+    dwell_days: float
+    severity: str | None
+    flags: tuple[str, ...]
+    facts: dict[str, Any]
+    t: int  # completion: when the later of the two legs happened
+
+    @property
+    def linked(self) -> bool:
+        return self.severity is not None
+
+    def to_json(self) -> list:
+        return [self.inbound, self.outbound, self.party, self.kind, self.shared, self.dwell_days, self.severity,
+                list(self.flags), dict(self.facts), self.t]
+
+    @classmethod
+    def from_json(cls, raw: list) -> Hop:
+        values = list(raw)
+        values[7] = tuple(values[7])
+        return cls(*values)
+
+
+@dataclass(frozen=True, slots=True)
+class Purchase:
+    """A purchase delivered to a convergence point (a ship-to party or a normalised address)."""
+
+    t: int
+    id: str  # event id
+    buyer: str
+    group: str
+    accelerators: int
+
+    def to_json(self) -> list:
+        return [self.t, self.id, self.buyer, self.group, self.accelerators]
+
+    @classmethod
+    def from_json(cls, raw: list) -> Purchase:
+        return cls(*raw)
+
+
+@dataclass
+class State:
+    watermark: int | None = None
+    last_prune: int | None = None
+    parties: dict[str, PartyInfo] = field(default_factory=dict)
+    legs: dict[str, Leg] = field(default_factory=dict)
+    orders: dict[str, OrderInfo] = field(default_factory=dict)
+    hops: dict[str, dict[str, Hop]] = field(default_factory=dict)  # inbound leg -> outbound leg -> hop
+    purchases: dict[str, list[Purchase]] = field(default_factory=dict)  # convergence key -> purchases, by time
+    addresses: dict[str, dict[str, int]] = field(default_factory=dict)  # party -> normalised address -> last seen
+    # -- derived indexes ---------------------------------------------------------------
+    report_leg: dict[str, str] = field(default_factory=dict)  # event id -> leg key
+    by_serial: dict[str, list[str]] = field(default_factory=dict)  # serial -> leg keys by (t, key)
+    inbound: dict[str, list[str]] = field(default_factory=dict)  # consignee -> leg keys by (t, key)
+    outbound: dict[str, list[str]] = field(default_factory=dict)  # shipper -> leg keys by (t, key)
+    hops_into: dict[str, list[str]] = field(default_factory=dict)  # outbound leg -> inbound legs of its hops
+    orders_by_number: dict[str, list[str]] = field(default_factory=dict)  # order_id -> event ids
+    orders_to: dict[str, list[str]] = field(default_factory=dict)  # ship-to party -> event ids by (t, id)
+
+    # -- time ----------------------------------------------------------------------------
+    def horizon(self, now: int, memory_us: int) -> int:
+        """The oldest business time a lookup made at ``now`` may see."""
+        return now - memory_us
+
+    def leg_order(self, key: str) -> tuple[int, str]:
+        return (self.legs[key].t, key)
+
+    def window(self, index: dict[str, list[str]], party: str, since: int, until: int) -> list[Leg]:
+        """Legs of ``party`` in ``index`` (``inbound`` / ``outbound``) with ``since <= t <= until``."""
+        keys = index.get(party)
+        if not keys:
+            return []
+        low = bisect.bisect_left(keys, (since, ""), key=self.leg_order)
+        high = bisect.bisect_right(keys, (until, "\U0010ffff"), key=self.leg_order)
+        return [self.legs[k] for k in keys[low:high]]
+
+    # -- parties -------------------------------------------------------------------------
+    def note_party(self, info: PartyInfo) -> None:
+        current = self.parties.get(info.id)
+        if current is None or info.rank() > current.rank():
+            self.parties[info.id] = info
+
+    def party(self, party_id: str) -> PartyInfo:
+        found = self.parties.get(party_id)
+        if found is None:  # pruned, or only ever seen in a snapshot from elsewhere
+            return PartyInfo(party_id, party_id, "", False, None, party_id, 0)
+        return found
+
+    def note_address(self, party_id: str, address: str | None, t: int) -> None:
+        if address:
+            known = self.addresses.setdefault(party_id, {})
+            known[address] = max(known.get(address, t), t)
+
+    def addresses_of(self, party_id: str, since: int) -> list[str]:
+        return sorted(a for a, t in self.addresses.get(party_id, {}).items() if t >= since)
+
+    def canonical(self, ids: Iterable[str]) -> str:
+        """One id for a set of ids naming the same party: registered first, then the smallest."""
+        return min(ids, key=lambda i: (not self.party(i).registered, i))
+
+    # -- legs ----------------------------------------------------------------------------
+    def put_leg(self, leg: Leg) -> Leg | None:
+        """Store ``leg`` (new, or a merge of an existing one); returns the previous version."""
+        previous = self.legs.get(leg.key)
+        if previous is not None:
+            self._unindex_leg(previous)
+        self.legs[leg.key] = leg
+        self._index_leg(leg)
+        return previous
+
+    def _sorted_insert(self, index: dict[str, list[str]], name: str, key: str) -> None:
+        keys = index.setdefault(name, [])
+        if not keys or self.leg_order(keys[-1]) < self.leg_order(key):
+            keys.append(key)  # the common case: business time moves forward
+        else:
+            bisect.insort(keys, key, key=self.leg_order)
+
+    def _index_leg(self, leg: Leg) -> None:
+        for event_id in leg.ids:
+            self.report_leg[event_id] = leg.key
+        for serial in leg.serials:
+            self._sorted_insert(self.by_serial, serial, leg.key)
+        for party in leg.consignees:
+            self._sorted_insert(self.inbound, party, leg.key)
+        for party in leg.shippers:
+            self._sorted_insert(self.outbound, party, leg.key)
+
+    def _unindex_leg(self, leg: Leg) -> None:
+        for serial in leg.serials:
+            _remove(self.by_serial, serial, leg.key)
+        for party in leg.consignees:
+            _remove(self.inbound, party, leg.key)
+        for party in leg.shippers:
+            _remove(self.outbound, party, leg.key)
+
+    def neighbours(self, serial: str, key: str) -> tuple[str | None, str | None]:
+        """The legs just before and just after ``key`` in the serial's history."""
+        keys = self.by_serial.get(serial, [])
+        position = bisect.bisect_left(keys, self.leg_order(key), key=self.leg_order)
+        before = keys[position - 1] if position > 0 else None
+        after = keys[position + 1] if position + 1 < len(keys) else None
+        return before, after
+
+    # -- hops ----------------------------------------------------------------------------
+    def hop(self, inbound: str, outbound: str) -> Hop | None:
+        return self.hops.get(inbound, {}).get(outbound)
+
+    def put_hop(self, hop: Hop) -> None:
+        targets = self.hops.setdefault(hop.inbound, {})
+        if hop.outbound not in targets:
+            self.hops_into.setdefault(hop.outbound, []).append(hop.inbound)
+        targets[hop.outbound] = hop
+
+    def hops_from(self, leg: str) -> list[Hop]:
+        """Hops whose goods arrived on ``leg``."""
+        return list(self.hops.get(leg, {}).values())
+
+    def hops_onto(self, leg: str) -> list[Hop]:
+        """Hops whose goods left on ``leg``."""
+        return [h for inbound in self.hops_into.get(leg, ()) if (h := self.hop(inbound, leg)) is not None]
+
+    # -- orders and purchases --------------------------------------------------------------
+    def put_order(self, order: OrderInfo) -> None:
+        self.orders[order.id] = order
+        self._index_order(order)
+
+    def _index_order(self, order: OrderInfo) -> None:
+        self.orders_by_number.setdefault(order.order_id, []).append(order.id)
+        keys = self.orders_to.setdefault(order.ship_to, [])
+        keys.append(order.id)
+        if len(keys) > 1 and (self.orders[keys[-2]].t, keys[-2]) > (order.t, order.id):
+            keys.sort(key=lambda k: (self.orders[k].t, k))
+
+    def add_purchase(self, point: str, purchase: Purchase) -> None:
+        entries = self.purchases.setdefault(point, [])
+        entries.append(purchase)  # each record is ingested once, so no duplicates to check
+        if len(entries) > 1 and (entries[-2].t, entries[-2].id) > (purchase.t, purchase.id):
+            entries.sort(key=lambda p: (p.t, p.id))
+
+    # -- pruning ---------------------------------------------------------------------------
+    def prune(self, before: int) -> None:
+        """Forget legs, hops, orders, purchases and parties older than ``before``."""
+        old_legs = [leg for leg in self.legs.values() if leg.t < before]
+        touched_parties: set[str] = set()
+        for leg in old_legs:
+            del self.legs[leg.key]
+            for event_id in leg.ids:
+                self.report_leg.pop(event_id, None)
+            for serial in leg.serials:
+                _remove(self.by_serial, serial, leg.key)
+            touched_parties.update(leg.consignees)
+            touched_parties.update(leg.shippers)
+            for outbound in self.hops.pop(leg.key, {}):
+                _remove(self.hops_into, outbound, leg.key)
+            for inbound in self.hops_into.pop(leg.key, ()):
+                targets = self.hops.get(inbound)
+                if targets is not None:
+                    targets.pop(leg.key, None)
+                    if not targets:
+                        del self.hops[inbound]
+        for index in (self.inbound, self.outbound):
+            for party in touched_parties:
+                keys = index.get(party)
+                if keys is not None:
+                    keys[:] = [k for k in keys if k in self.legs]
+                    if not keys:
+                        del index[party]
+        old_orders = [order for order in self.orders.values() if order.t < before]
+        for order in old_orders:
+            del self.orders[order.id]
+            _remove(self.orders_by_number, order.order_id, order.id)
+            _remove(self.orders_to, order.ship_to, order.id)
+        for point in list(self.purchases):
+            kept = [p for p in self.purchases[point] if p.t >= before]
+            if kept:
+                self.purchases[point] = kept
+            else:
+                del self.purchases[point]
+        for party_id in [p for p, info in self.parties.items() if info.t < before]:
+            del self.parties[party_id]
+        for party_id in list(self.addresses):
+            kept = {a: t for a, t in self.addresses[party_id].items() if t >= before}
+            if kept:
+                self.addresses[party_id] = kept
+            else:
+                del self.addresses[party_id]
+        self.last_prune = before
+
+    # -- snapshots -------------------------------------------------------------------------
+    def to_json(self) -> dict[str, Any]:
+        """A canonical snapshot: the same facts give the same JSON, whatever order they came in."""
+        hops = [h for targets in self.hops.values() for h in targets.values()]
+        return {
+            "format": STATE_FORMAT,
+            "watermark": self.watermark,
+            "last_prune": self.last_prune,
+            "parties": [self.parties[p].to_json() for p in sorted(self.parties)],
+            "legs": [leg.to_json() for leg in sorted(self.legs.values(), key=lambda leg: (leg.t, leg.key))],
+            "orders": [o.to_json() for o in sorted(self.orders.values(), key=lambda o: (o.t, o.id))],
+            "hops": [h.to_json() for h in sorted(hops, key=lambda h: (h.inbound, h.outbound))],
+            "purchases": {point: [p.to_json() for p in self.purchases[point]] for point in sorted(self.purchases)},
+            "addresses": {party: dict(sorted(self.addresses[party].items())) for party in sorted(self.addresses)},
+        }
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> State:
+        if raw.get("format") != STATE_FORMAT:
+            raise ValueError(f"transshipment state format {raw.get('format')!r}, expected {STATE_FORMAT}")
+        state = cls(watermark=raw["watermark"], last_prune=raw["last_prune"])
+        for item in raw["parties"]:
+            party = PartyInfo.from_json(item)
+            state.parties[party.id] = party
+        t_at, key_at = _LEG_FIELDS.index("t"), _LEG_FIELDS.index("key")
+        for item in sorted(raw["legs"], key=lambda leg: (leg[t_at], leg[key_at])):
+            state.put_leg(Leg.from_json(item))
+        for item in sorted(raw["orders"], key=lambda o: (o[1], o[0])):
+            state.put_order(OrderInfo.from_json(item))
+        for item in raw["hops"]:
+            state.put_hop(Hop.from_json(item))
+        for point, entries in raw["purchases"].items():
+            state.purchases[point] = [Purchase.from_json(p) for p in entries]
+        state.addresses = {party: dict(known) for party, known in raw["addresses"].items()}
+        return state
+
+    def tracked_parties(self) -> int:
+        return len(self.parties)
+
+
+def _remove(index: dict[str, list[str]], name: str, key: str) -> None:
+    keys = index.get(name)
+    if keys is None:
+        return
+    try:
+        keys.remove(key)
+    except ValueError:
+        return
+    if not keys:
+        del index[name]
+
+
+def days(us: int) -> float:
+    return us / US_PER_DAY
