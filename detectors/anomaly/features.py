@@ -1,0 +1,650 @@
+"""Per-party behaviour features over rolling event-time windows, computed incrementally.
+
+``PartyFeatures.update(record)`` attributes one trade record to every party it names, in
+the role it plays; ``vector(party, as_of)`` turns what a party did in the last 30 / 90 /
+365 days into one fixed-length row of :data:`FEATURE_NAMES`. The model sees the same
+rows in training and in the live detector, because both feed records through this one
+class in (event time, event id) order.
+
+Who counts what (one record can touch several parties):
+
+* **Orders**: the buyer, the ship-to and the end user (each once) *ordered* the order's
+  controlled data-centre accelerators, and their controlled orders count towards the
+  payment / installation / rush / bill-ship shares. The seller *sold* it; a payer that
+  is none of those *paid* for it.
+* **Shipment legs**: the consignee and intermediate consignee *received* the leg's
+  controlled data-centre accelerators; the shipper *sent* them (an outbound leg, whose
+  destination decides the route shares). A leg reported twice (exporter's and importer's
+  feed, same ``shipment_id``) within :data:`LEG_DEDUP_DAYS` counts once.
+
+Volumes are the larger of ordered and received (legs deliver orders: adding them would
+count the same chips twice; the larger still sees goods that arrive without an order).
+
+State is bounded: one bucket of integer counters per party per *active* day, buckets
+older than the longest window dropped as the party's clock moves on, at most
+``max_counterparties`` counterparties and all countries (there are ~250) with the day
+each was last seen, and ``evidence_keep`` recent event ids. ``to_state`` is plain JSON.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.reference import CountryGroups
+
+__all__ = [
+    "FEATURES",
+    "FEATURE_NAMES",
+    "LOG_FEATURES",
+    "BUSINESS_GROUPS",
+    "Feature",
+    "PartyFeatures",
+    "day_of",
+]
+
+#: Longest window; buckets older than this (relative to the party's latest day) are dropped.
+WINDOW_LONG = 365
+WINDOW_MID = 90
+WINDOW_RECENT = 30
+#: A leg reported again with the same ``shipment_id`` within this many days counts once.
+LEG_DEDUP_DAYS = 30
+_STATE_FORMAT = 1
+
+#: Business types, grouped: a one-hot column per group (``type_unknown`` = unregistered).
+BUSINESS_GROUPS: dict[str, tuple[str, ...]] = {
+    "compute": ("cloud_provider", "ai_lab", "university", "hpc_center"),
+    "enterprise": ("enterprise",),
+    "resale": ("distributor", "reseller", "oem_server"),
+    "logistics": ("freight_forwarder", "logistics"),
+    "other": ("gaming_retail", "crypto_miner", "government", "other"),
+}
+_GROUP_OF = {kind: group for group, kinds in BUSINESS_GROUPS.items() for kind in kinds}
+
+# Day bucket layout (all integers).
+(
+    _DAY,
+    _ORDERS,  # orders naming the party as buyer / ship-to / end user
+    _CTRL_ORDERS,  # ... of which carry controlled data-centre accelerators
+    _ORD_ACC,  # controlled data-centre accelerators ordered
+    _ORD_VAL,  # their value (USD)
+    _ORD_ALL,  # all accelerators ordered (any class)
+    _PAYER3,  # controlled orders paid from a third country outside the group
+    _CASH,  # controlled orders paid in cash or crypto
+    _DECLINED,  # controlled orders declining installation
+    _RUSH,  # controlled orders marked expedited
+    _SPLIT,  # controlled orders billed in one country, shipped to another
+    _IN_LEGS,  # legs received
+    _IN_ACC,  # controlled data-centre accelerators received
+    _IN_VAL,  # their declared value (controlled legs only)
+    _IN_ALL,  # all accelerators received
+    _OUT_LEGS,  # legs sent
+    _OUT_CTRL,  # legs sent carrying controlled accelerators
+    _OUT_ACC,  # controlled data-centre accelerators sent
+    _OUT_TP,  # controlled legs sent to a transshipment point
+    _OUT_LIC,  # controlled legs sent to a licence destination without a licence on the leg
+    _SALES,  # orders as seller
+    _PAID,  # orders paid for as a payer outside the deal's buyer side
+) = range(22)
+_WIDTH = 22
+
+
+@dataclass(frozen=True, slots=True)
+class Feature:
+    """One column: its name, whether the model sees it on a log scale, and how an analyst reads it."""
+
+    name: str
+    log: bool
+    kind: str  # count | usd | share | ratio | days | flag
+    label: str  # "{value} controlled accelerators in 90 days"
+
+
+FEATURES: tuple[Feature, ...] = (
+    Feature("accelerators_90d", True, "count", "{} controlled accelerators in 90 days"),
+    Feature("accelerators_365d", True, "count", "{} controlled accelerators in 365 days"),
+    Feature("value_usd_365d", True, "usd", "{} of controlled accelerators in 365 days"),
+    Feature("growth_30d", True, "ratio", "last 30 days at {} the trailing monthly average"),
+    Feature("datacenter_share_365d", False, "share", "{} of accelerators datacenter-controlled"),
+    Feature("orders_365d", True, "count", "{} orders in 365 days"),
+    Feature("accelerators_per_order_365d", True, "count", "{} controlled accelerators per order"),
+    Feature("counterparties_365d", True, "count", "{} distinct counterparties"),
+    Feature("countries_365d", True, "count", "{} distinct countries"),
+    Feature("outbound_legs_365d", True, "count", "{} outbound legs in 365 days"),
+    Feature("reexport_share_365d", False, "share", "{} of controlled accelerators taken in sent on"),
+    Feature("transshipment_point_share_365d", False, "share", "{} of controlled outbound legs to transshipment points"),
+    Feature("unlicensed_licence_destination_share_365d", False, "share", "{} of controlled outbound legs to licence destinations without a licence"),
+    Feature("third_country_payer_share_365d", False, "share", "{} of controlled orders paid from a third country"),
+    Feature("cash_crypto_share_365d", False, "share", "{} of controlled orders paid in cash or crypto"),
+    Feature("declined_installation_share_365d", False, "share", "{} of controlled orders declining installation"),
+    Feature("expedited_share_365d", False, "share", "{} of controlled orders expedited"),
+    Feature("bill_ship_split_share_365d", False, "share", "{} of controlled orders shipped to another country"),
+    Feature("days_since_first_seen", True, "days", "first seen {} days ago"),
+    Feature("registered", False, "flag", "registered: {}"),
+    Feature("capacity_known", False, "flag", "declared capacity known: {}"),
+    Feature("capacity_zero", False, "flag", "declared capacity zero: {}"),
+    Feature("capacity_use_365d", True, "ratio", "{} of declared capacity taken in 365 days"),
+    Feature("no_website", False, "flag", "no website: {}"),
+    *(Feature(f"type_{group}", False, "flag", f"business type {group}: {{}}") for group in (*BUSINESS_GROUPS, "unknown")),
+)
+FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
+LOG_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if f.log)
+_INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+#: Ratio features are capped here (a party taking 50x its capacity is as odd as 10x).
+_RATIO_CAP = 100.0
+
+
+def day_of(moment: dt.datetime) -> int:
+    """The UTC calendar day of ``moment`` as an ordinal (1 Jan 0001 is day 1)."""
+    return moment.astimezone(dt.timezone.utc).date().toordinal()
+
+
+def _dc_accelerators(lines: Iterable[LineRecord]) -> tuple[int, int]:
+    """(controlled data-centre accelerators, all accelerators) of some lines."""
+    controlled = total = 0
+    for line in lines:
+        total += line.accelerators
+        if line.controlled and line.datacenter:
+            controlled += line.accelerators
+    return controlled, total
+
+
+def _licensed(licence: str | None) -> bool:
+    return bool(licence) and licence.strip().upper() != "NLR"
+
+
+_WINDOWS = (WINDOW_RECENT, WINDOW_MID, WINDOW_LONG)
+
+
+class _Party:
+    """One party's state: first/last day, registry facts, day buckets, contacts, evidence.
+
+    Running totals of the buckets in each window (30, 90, 365 days ending on ``last``)
+    are kept beside them, so a row at the party's latest day costs O(features), not
+    O(active days). They are derived data: rebuilt from the buckets on load.
+    """
+
+    __slots__ = ("first", "last", "facts", "buckets", "contacts", "countries", "evidence", "_starts", "_totals")
+
+    def __init__(self, day: int) -> None:
+        self.first = day
+        self.last = day
+        # [registered, business type or "", declared capacity or -1, has website]
+        self.facts: list[Any] = [0, "", -1, 0]
+        self.buckets: list[list[int]] = []
+        self.contacts: dict[str, int] = {}
+        self.countries: dict[str, int] = {}
+        self.evidence: list[list[Any]] = []  # [day, event_id], oldest first
+        self._starts = [0, 0, 0]
+        self._totals = [[0] * _WIDTH for _ in _WINDOWS]
+
+    def advance(self, day: int) -> None:
+        """Move the party's clock to ``day`` (>= last): slide the windows, drop old buckets."""
+        if day <= self.last:
+            return
+        self.last = day
+        buckets = self.buckets
+        for w, window in enumerate(_WINDOWS):
+            horizon = day - window
+            start, totals = self._starts[w], self._totals[w]
+            while start < len(buckets) and buckets[start][_DAY] <= horizon:
+                bucket = buckets[start]
+                for slot in range(1, _WIDTH):
+                    totals[slot] -= bucket[slot]
+                start += 1
+            self._starts[w] = start
+        drop = self._starts[-1]
+        if drop:
+            del buckets[:drop]
+            self._starts = [s - drop for s in self._starts]
+        if self.evidence and self.evidence[0][0] <= day - WINDOW_LONG:
+            self.evidence = [e for e in self.evidence if e[0] > day - WINDOW_LONG]
+
+    def add(self, day: int, slot: int, amount: int) -> None:
+        """Add ``amount`` to counter ``slot`` of ``day`` (normally the party's current day).
+
+        A late record (a day before ``last``: out-of-order delivery across micro-batches)
+        lands in its own day's bucket and in the windows that still cover that day; one
+        older than the longest window is dropped.
+        """
+        if not amount:
+            return
+        buckets = self.buckets
+        if buckets and buckets[-1][_DAY] == day:
+            buckets[-1][slot] += amount
+        elif day >= self.last:
+            buckets.append([day] + [0] * (_WIDTH - 1))
+            buckets[-1][slot] += amount
+        else:
+            if day <= self.last - WINDOW_LONG:
+                return
+            position = len(buckets)
+            while position > 0 and buckets[position - 1][_DAY] > day:
+                position -= 1
+            if position > 0 and buckets[position - 1][_DAY] == day:
+                buckets[position - 1][slot] += amount
+            else:
+                buckets.insert(position, [day] + [0] * (_WIDTH - 1))
+                buckets[position][slot] += amount
+                # Windows that do not cover ``day`` start one bucket later.
+                self._starts = [s + 1 if day <= self.last - window else s for s, window in zip(self._starts, _WINDOWS)]
+            for w, window in enumerate(_WINDOWS):
+                if day > self.last - window:
+                    self._totals[w][slot] += amount
+            return
+        for totals in self._totals:
+            totals[slot] += amount
+
+    def totals(self, today: int) -> tuple[list[int], list[int], list[int]]:
+        """Counter totals over the last 30, 90 and 365 days ending on ``today``."""
+        if today == self.last:
+            return self._totals[0], self._totals[1], self._totals[2]
+        out = []
+        for window in _WINDOWS:
+            totals = [0] * _WIDTH
+            for bucket in self.buckets:
+                if today - window < bucket[_DAY] <= today:
+                    for slot in range(1, _WIDTH):
+                        totals[slot] += bucket[slot]
+            out.append(totals)
+        return out[0], out[1], out[2]
+
+    def _rebuild(self) -> None:
+        self._starts = [0, 0, 0]
+        self._totals = [[0] * _WIDTH for _ in _WINDOWS]
+        for w, window in enumerate(_WINDOWS):
+            horizon = self.last - window
+            start = 0
+            while start < len(self.buckets) and self.buckets[start][_DAY] <= horizon:
+                start += 1
+            self._starts[w] = start
+            for bucket in self.buckets[start:]:
+                for slot in range(1, _WIDTH):
+                    self._totals[w][slot] += bucket[slot]
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "f": self.first,
+            "l": self.last,
+            "k": list(self.facts),
+            "d": [list(b) for b in self.buckets],
+            "c": dict(self.contacts),
+            "n": dict(self.countries),
+            "e": [list(e) for e in self.evidence],
+        }
+
+    @classmethod
+    def from_state(cls, state: Mapping[str, Any]) -> _Party:
+        party = cls(int(state["f"]))
+        party.last = int(state["l"])
+        party.facts = list(state["k"])
+        party.buckets = [[int(x) for x in b] for b in state.get("d", ())]
+        party.contacts = {str(k): int(v) for k, v in state.get("c", {}).items()}
+        party.countries = {str(k): int(v) for k, v in state.get("n", {}).items()}
+        party.evidence = [[int(d), str(e)] for d, e in state.get("e", ())]
+        party._rebuild()
+        return party
+
+
+class PartyFeatures:
+    """Incremental per-party behaviour: ``update`` each record in order, ``vector`` on demand."""
+
+    def __init__(
+        self,
+        countries: CountryGroups | None = None,
+        *,
+        max_counterparties: int = 64,
+        evidence_keep: int = 10,
+    ) -> None:
+        self.countries = countries or CountryGroups.load()
+        self.max_counterparties = max_counterparties
+        self.evidence_keep = evidence_keep
+        self._parties: dict[str, _Party] = {}
+        self._legs: dict[str, int] = {}  # shipment_id -> day first counted
+        self._latest_day = 0
+        self._tp = frozenset(self.countries.transshipment_points)
+        self._licence_cache: dict[str, bool] = {}
+
+    # -- updates -------------------------------------------------------------------------
+
+    def update(self, record: TradeRecord) -> tuple[str, ...]:
+        """Attribute ``record`` to the parties it names; returns their ids (document order, once each)."""
+        day = day_of(record.time)
+        if day > self._latest_day:
+            if day // 7 != self._latest_day // 7:
+                self._prune_legs(day)
+            self._latest_day = day
+        if isinstance(record, OrderRecord):
+            return self._order(record, day)
+        if isinstance(record, ShipmentRecord):
+            return self._shipment(record, day)
+        return ()
+
+    def _order(self, order: OrderRecord, day: int) -> tuple[str, ...]:
+        event = order.event
+        controlled, total = _dc_accelerators(order.lines)
+        value = int(round(order.controlled_value_usd))
+        side: dict[str, PartyRef] = {}
+        for ref in (order.buyer, order.ship_to, order.end_user):
+            if ref is not None and ref.entity_id not in side:
+                side[ref.entity_id] = ref
+        deal_countries = {ref.country for ref in side.values()}
+        payer = order.payer
+        third_payer = (
+            payer is not None
+            and payer.entity_id not in side
+            and payer.country not in deal_countries
+            and not _same_group(payer, side.values())
+        )
+        flags = {
+            _PAYER3: third_payer,
+            _CASH: event.payment_method in ("cash", "crypto"),
+            _DECLINED: event.installation_requested is False,
+            _RUSH: bool(event.expedited),
+            _SPLIT: order.buyer.country != order.ship_to.country,
+        }
+        touched: list[str] = []
+        for pid, ref in side.items():
+            party = self._touch(ref, day)
+            party.add(day, _ORDERS, 1)
+            party.add(day, _ORD_ALL, total)
+            notable = controlled > 0
+            if controlled > 0:
+                party.add(day, _CTRL_ORDERS, 1)
+                party.add(day, _ORD_ACC, controlled)
+                party.add(day, _ORD_VAL, value)
+                for slot, hit in flags.items():
+                    if hit:
+                        party.add(day, slot, 1)
+            self._contact(party, order.seller.entity_id, day)
+            if payer is not None and payer.entity_id != pid:
+                self._contact(party, payer.entity_id, day)
+                self._country(party, payer.country, day)
+            for other in side:
+                if other != pid:
+                    self._contact(party, other, day)
+            self._country(party, order.seller.country, day)
+            self._country(party, order.ship_to.country, day)
+            if notable:
+                self._evidence(party, day, event.event_id)
+            touched.append(pid)
+        seller = order.seller
+        if seller.entity_id not in side:
+            party = self._touch(seller, day)
+            party.add(day, _SALES, 1)
+            self._contact(party, order.buyer.entity_id, day)
+            self._country(party, order.ship_to.country, day)
+            touched.append(seller.entity_id)
+        if payer is not None and payer.entity_id not in side and payer.entity_id != seller.entity_id:
+            party = self._touch(payer, day)
+            party.add(day, _PAID, 1)
+            self._contact(party, order.buyer.entity_id, day)
+            self._country(party, order.buyer.country, day)
+            if controlled > 0:
+                self._evidence(party, day, event.event_id)
+            touched.append(payer.entity_id)
+        return tuple(touched)
+
+    def _shipment(self, leg: ShipmentRecord, day: int) -> tuple[str, ...]:
+        event = leg.event
+        seen = self._legs.get(event.shipment_id)
+        if seen is not None and day - seen <= LEG_DEDUP_DAYS:
+            return ()  # the same leg, reported by a second feed
+        self._legs[event.shipment_id] = day
+        controlled, total = _dc_accelerators(leg.items)
+        value = int(round(event.declared_value_usd)) if controlled > 0 else 0
+        destination = event.destination_country
+        touched: list[str] = []
+        shipper = leg.shipper
+        receivers: dict[str, PartyRef] = {}
+        for ref in (leg.consignee, leg.intermediate_consignee):
+            if ref is not None and ref.entity_id != shipper.entity_id and ref.entity_id not in receivers:
+                receivers[ref.entity_id] = ref
+        for pid, ref in receivers.items():
+            party = self._touch(ref, day)
+            party.add(day, _IN_LEGS, 1)
+            party.add(day, _IN_ACC, controlled)
+            party.add(day, _IN_VAL, value)
+            party.add(day, _IN_ALL, total)
+            self._contact(party, shipper.entity_id, day)
+            self._country(party, event.origin_country, day)
+            if controlled > 0:
+                self._evidence(party, day, event.event_id)
+            touched.append(pid)
+        party = self._touch(shipper, day)
+        party.add(day, _OUT_LEGS, 1)
+        if controlled > 0:
+            party.add(day, _OUT_CTRL, 1)
+            party.add(day, _OUT_ACC, controlled)
+            if destination in self._tp:
+                party.add(day, _OUT_TP, 1)
+            if self._needs_licence(destination) and not _licensed(event.license):
+                party.add(day, _OUT_LIC, 1)
+        for pid in receivers:
+            self._contact(party, pid, day)
+        self._country(party, destination, day)
+        if controlled > 0 and receivers:
+            self._evidence(party, day, event.event_id)
+        touched.append(shipper.entity_id)
+        return tuple(touched)
+
+    def _needs_licence(self, country: str) -> bool:
+        cached = self._licence_cache.get(country)
+        if cached is None:
+            cached = self._licence_cache[country] = self.countries.requires_licence(country)
+        return cached
+
+    def _touch(self, ref: PartyRef, day: int) -> _Party:
+        party = self._parties.get(ref.entity_id)
+        if party is None:
+            party = self._parties[ref.entity_id] = _Party(day)
+        party.advance(day)
+        if day < party.first:
+            party.first = day
+        entity = ref.entity
+        if entity is not None:
+            capacity = entity.declared_capacity_accelerators
+            party.facts = [1, entity.business_type, -1 if capacity is None else int(capacity), 1 if entity.website else 0]
+        elif not party.facts[0]:
+            party.facts = [0, "", -1, 0]
+        return party
+
+    def _contact(self, party: _Party, other: str, day: int) -> None:
+        contacts = party.contacts
+        if other in contacts:
+            contacts[other] = max(contacts[other], day)
+            return
+        contacts[other] = day
+        if len(contacts) > self.max_counterparties:
+            horizon = day - WINDOW_LONG
+            for key in [k for k, d in contacts.items() if d <= horizon]:
+                del contacts[key]
+            if len(contacts) > self.max_counterparties:
+                # Drop the least recently seen (ties: smallest id), deterministic.
+                oldest = min(contacts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+                del contacts[oldest]
+
+    @staticmethod
+    def _country(party: _Party, country: str, day: int) -> None:
+        seen = party.countries.get(country)
+        if seen is None or day > seen:
+            party.countries[country] = day
+
+    def _evidence(self, party: _Party, day: int, event_id: str) -> None:
+        if party.evidence and party.evidence[-1][1] == event_id:
+            return
+        party.evidence.append([day, event_id])
+        if len(party.evidence) > self.evidence_keep:
+            del party.evidence[: len(party.evidence) - self.evidence_keep]
+
+    def _prune_legs(self, day: int) -> None:
+        # Twice the dedup window: a record arriving up to LEG_DEDUP_DAYS late still finds
+        # every leg it could duplicate, so when pruning runs never changes a decision.
+        horizon = day - 2 * LEG_DEDUP_DAYS
+        for key in [k for k, d in self._legs.items() if d < horizon]:
+            del self._legs[key]
+
+    def prune(self, as_of: dt.datetime | int, idle_days: int = 2 * WINDOW_LONG) -> int:
+        """Forget parties idle for ``idle_days`` (their windows are empty); returns how many.
+
+        Only "days since first seen" of a party that comes back after that long changes.
+        """
+        today = as_of if isinstance(as_of, int) else day_of(as_of)
+        gone = [pid for pid, p in self._parties.items() if today - p.last > idle_days]
+        for pid in gone:
+            del self._parties[pid]
+        return len(gone)
+
+    # -- reading -------------------------------------------------------------------------
+
+    def __contains__(self, party: object) -> bool:
+        return party in self._parties
+
+    def __len__(self) -> int:
+        return len(self._parties)
+
+    def parties(self) -> list[str]:
+        return sorted(self._parties)
+
+    def first_day(self, party: str) -> int:
+        """Day ordinal the party was first seen (``KeyError`` for an unknown party)."""
+        return self._parties[party].first
+
+    def evidence(self, party: str, as_of: dt.datetime | int | None = None) -> tuple[str, ...]:
+        """The party's most recent contributing event ids (bounded), oldest first."""
+        state = self._parties.get(party)
+        if state is None:
+            return ()
+        if as_of is None:
+            return tuple(e for _, e in state.evidence)
+        horizon = (as_of if isinstance(as_of, int) else day_of(as_of)) - WINDOW_LONG
+        return tuple(e for d, e in state.evidence if d > horizon)
+
+    def activity(self, party: str, as_of: dt.datetime | int) -> tuple[int, int]:
+        """What the party *took* in the last 365 days: (controlled data-centre accelerators
+        ordered or received, the larger; orders and legs naming it as buyer, ship-to, end
+        user or consignee). Selling, shipping out and paying for others do not count: the
+        features describe an acquirer, so a vendor or a payer alone is not judged."""
+        state = self._parties.get(party)
+        if state is None:
+            return 0, 0
+        today = as_of if isinstance(as_of, int) else day_of(as_of)
+        year = state.totals(today)[2]
+        return max(year[_ORD_ACC], year[_IN_ACC]), year[_ORDERS] + year[_IN_LEGS]
+
+    def vector(self, party: str, as_of: dt.datetime | int) -> np.ndarray | None:
+        """The party's row of :data:`FEATURE_NAMES` at ``as_of`` (None for an unknown party)."""
+        state = self._parties.get(party)
+        if state is None:
+            return None
+        today = as_of if isinstance(as_of, int) else day_of(as_of)
+        return _vector(state, today)
+
+    def raw(self, party: str, as_of: dt.datetime | int) -> dict[str, float] | None:
+        row = self.vector(party, as_of)
+        return None if row is None else dict(zip(FEATURE_NAMES, (float(v) for v in row)))
+
+    # -- state ---------------------------------------------------------------------------
+
+    def to_state(self) -> dict[str, Any]:
+        return {
+            "format": _STATE_FORMAT,
+            "latest_day": self._latest_day,
+            "parties": {pid: p.to_state() for pid, p in self._parties.items()},
+            "legs": dict(self._legs),
+        }
+
+    def load_state(self, state: Mapping[str, Any]) -> None:
+        if not state:
+            self._parties, self._legs, self._latest_day = {}, {}, 0
+            return
+        if state.get("format") != _STATE_FORMAT:
+            raise ValueError(f"anomaly features: unknown state format {state.get('format')!r}")
+        self._latest_day = int(state["latest_day"])
+        self._parties = {str(pid): _Party.from_state(p) for pid, p in state["parties"].items()}
+        self._legs = {str(k): int(v) for k, v in state["legs"].items()}
+
+    def state_bytes(self) -> dict[str, float]:
+        """JSON bytes of the state per party: mean, max and the shared leg index."""
+        sizes = [len(json.dumps(p.to_state(), separators=(",", ":"))) for p in self._parties.values()]
+        return {
+            "parties": len(sizes),
+            "mean_bytes_per_party": (sum(sizes) / len(sizes)) if sizes else 0.0,
+            "max_bytes_per_party": max(sizes, default=0),
+            "leg_index_bytes": len(json.dumps(self._legs, separators=(",", ":"))),
+        }
+
+
+def _same_group(payer: PartyRef, others: Iterable[PartyRef]) -> bool:
+    """Payer and a deal party share an ultimate parent (a group treasury paying is normal)."""
+    entity = payer.entity
+    if entity is None:
+        return False
+    payer_top = entity.ultimate_parent_id or payer.entity_id
+    for other in others:
+        top = (other.entity.ultimate_parent_id if other.entity is not None else None) or other.entity_id
+        if top == payer_top or top == payer.entity_id or other.entity_id == payer_top:
+            return True
+    return False
+
+
+def _share(part: float, whole: float) -> float:
+    return float(part) / float(whole) if whole > 0 else 0.0
+
+
+def _vector(state: _Party, today: int) -> np.ndarray:
+    recent, mid, year = state.totals(today)
+
+    def intake(totals: list[int]) -> float:
+        return float(max(totals[_ORD_ACC], totals[_IN_ACC]))
+
+    acc_year, acc_mid, acc_recent = intake(year), intake(mid), intake(recent)
+    value_year = float(max(year[_ORD_VAL], year[_IN_VAL]))
+    all_year = float(max(year[_ORD_ALL], year[_IN_ALL]))
+    # Growth: last 30 days against the party's own trailing monthly average (needs a month of history).
+    span = min(WINDOW_LONG - WINDOW_RECENT, today - WINDOW_RECENT - state.first + 1)
+    if span >= WINDOW_RECENT:
+        baseline = (acc_year - acc_recent) * WINDOW_RECENT / span
+        growth = (acc_recent + 1.0) / (baseline + 1.0)
+    else:
+        growth = 1.0
+    ctrl_orders = year[_CTRL_ORDERS]
+    out_ctrl = year[_OUT_CTRL]
+    registered, business_type, capacity, website = state.facts
+    horizon = today - WINDOW_LONG
+    contacts = sum(1 for d in state.contacts.values() if horizon < d <= today)
+    countries = sum(1 for d in state.countries.values() if horizon < d <= today)
+    group = _GROUP_OF.get(business_type, "other") if registered else "unknown"
+    row = [
+        acc_mid,
+        acc_year,
+        value_year,
+        min(growth, _RATIO_CAP),
+        _share(acc_year, all_year),
+        float(year[_ORDERS]),
+        _share(year[_ORD_ACC], ctrl_orders),
+        float(contacts),
+        float(countries),
+        float(year[_OUT_LEGS]),
+        min(_share(year[_OUT_ACC], acc_year), 1.0),
+        _share(year[_OUT_TP], out_ctrl),
+        _share(year[_OUT_LIC], out_ctrl),
+        _share(year[_PAYER3], ctrl_orders),
+        _share(year[_CASH], ctrl_orders),
+        _share(year[_DECLINED], ctrl_orders),
+        _share(year[_RUSH], ctrl_orders),
+        _share(year[_SPLIT], ctrl_orders),
+        float(max(today - state.first, 0)),
+        float(registered),
+        1.0 if capacity >= 0 else 0.0,
+        1.0 if capacity == 0 else 0.0,
+        min(acc_year / capacity, _RATIO_CAP) if capacity > 0 else 0.0,
+        1.0 if registered and not website else 0.0,
+        *(1.0 if group == g else 0.0 for g in (*BUSINESS_GROUPS, "unknown")),
+    ]
+    return np.asarray(row, dtype=np.float64)

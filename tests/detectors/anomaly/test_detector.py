@@ -1,0 +1,139 @@
+"""AnomalyDetector in the engine: findings, bounded severity, batch-size and restart independence."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.anomaly.detector import DETECTOR, FALLBACK_RED_FLAG, RED_FLAG, AnomalyDetector, describe
+from detectors.anomaly.train import iter_records, train
+from detectors.engine import Engine, Reference
+from schemas import decode_object
+from tests.detectors.anomaly._build import ODD, market
+
+SETTINGS = {"min_score": 0.65, "medium_score": 0.7, "min_accelerators": 64, "min_events": 12}
+
+
+@pytest.fixture(scope="module")
+def model():
+    # Trained on a market without the odd party: it is what "normal" looks like.
+    return train(market(seed=1, buyers=20, days=240, odd=False), seed=3, n_estimators=50)
+
+
+@pytest.fixture(scope="module")
+def events():
+    return [decode_object(e) for e in market(seed=2, buyers=10, days=240)]
+
+
+def _reference() -> Reference:
+    ref = Reference()
+    ref.thresholds = ref.thresholds.with_overrides(anomaly=SETTINGS)
+    return ref
+
+
+def _run(model, events, size: int):
+    engine = Engine([AnomalyDetector(model)], _reference())
+    for start in range(0, len(events), size):
+        engine.process(events[start : start + size])
+    engine.flush()
+    return engine.alerts()
+
+
+def _content(alerts):
+    return [(a.alert_id, a.severity, a.score, a.evidence, a.summary, a.red_flags, a.event_time) for a in alerts]
+
+
+def test_odd_party_is_raised_and_ordinary_ones_are_not(model, events):
+    alerts = _run(model, events, len(events))
+    subjects = {a.subject.entity_id for a in alerts}
+    assert ODD in subjects
+    assert not any(s.startswith("ent-cloud-") for s in subjects)
+    alert = next(a for a in alerts if a.subject.entity_id == ODD)
+    assert alert.typology == "anomaly" and alert.detector == DETECTOR
+    assert alert.severity in ("low", "medium")
+    assert alert.red_flags in ([RED_FLAG], [FALLBACK_RED_FLAG])
+    assert 0 < len(alert.evidence) <= 10 and all(e.startswith(("ord-odd", "shp-odd")) for e in alert.evidence)
+    details = alert.details
+    assert details["model_version"].startswith("anomaly-")
+    assert details["score"] == alert.score >= details["threshold"] == SETTINGS["min_score"]
+    assert len(details["features"]) == 3
+    top = details["features"][0]
+    assert {"feature", "value", "typical", "contribution", "deviation"} <= set(top)
+    assert describe(top["feature"], top["value"], top["typical"]) in alert.summary
+    assert "typical" in alert.summary and "Odd Trading" in alert.summary
+
+
+def test_severity_never_above_medium(model, events):
+    ref = _reference()
+    ref.thresholds = ref.thresholds.with_overrides(anomaly={"min_score": 0.0, "medium_score": 0.0})
+    engine = Engine([AnomalyDetector(model)], ref)
+    engine.process(events)
+    engine.flush()
+    assert engine.alerts() and {a.severity for a in engine.alerts()} == {"medium"}
+
+
+@pytest.fixture(scope="module")
+def records(events):
+    return list(iter_records(events, Reference()))
+
+
+def _observe(model, records, sizes):
+    """Findings from feeding ``records`` in chunks of the given sizes (cycled)."""
+    ref = _reference()
+    detector = AnomalyDetector(model)
+    findings, start, i = [], 0, 0
+    while start < len(records):
+        size = sizes[i % len(sizes)]
+        findings += detector.observe(records[start : start + size], ref)
+        start, i = start + size, i + 1
+    return findings, detector
+
+
+@pytest.fixture(scope="module")
+def expected(model, records):
+    return _observe(model, records, [len(records)])
+
+
+@settings(max_examples=12, deadline=None)
+@given(sizes=st.lists(st.integers(min_value=1, max_value=120), min_size=1, max_size=6))
+def test_findings_do_not_depend_on_batch_size(model, records, expected, sizes):
+    findings, detector = _observe(model, records, sizes)
+    assert findings == expected[0]
+    assert detector.to_state() == expected[1].to_state()
+
+
+def test_engine_alerts_do_not_depend_on_batch_size(model, events):
+    assert _content(_run(model, events, 7)) == _content(_run(model, events, len(events)))
+
+
+@settings(max_examples=12, deadline=None)
+@given(cut=st.floats(min_value=0.0, max_value=1.0), chunk=st.integers(min_value=5, max_value=300))
+def test_state_round_trip_mid_stream(model, records, expected, cut, chunk):
+    """A detector restored from JSON state goes on exactly as an uninterrupted one."""
+    ref = _reference()
+    split = int(cut * len(records))
+    first = AnomalyDetector(model)
+    got = [f for i in range(0, split, chunk) for f in first.observe(records[i : min(i + chunk, split)], ref)]
+    resumed = AnomalyDetector(model)
+    resumed.load_state(json.loads(json.dumps(first.to_state())))
+    got += [f for i in range(split, len(records), chunk) for f in resumed.observe(records[i : i + chunk], ref)]
+    assert got == expected[0]
+    assert resumed.to_state() == expected[1].to_state()
+
+
+def test_reference_change_raises_nothing(model):
+    detector = AnomalyDetector(model)
+    assert detector.on_reference_change(object(), Reference()) == []
+    detector.load_state({})
+    with pytest.raises(ValueError):
+        detector.load_state({"format": 99})
+
+
+def test_default_artefact_runs_out_of_the_box(events):
+    engine = Engine([AnomalyDetector()], Reference())
+    engine.process(events[:200])
+    engine.flush()
+    assert all(a.severity in ("low", "medium") for a in engine.alerts())

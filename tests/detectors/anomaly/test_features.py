@@ -1,0 +1,128 @@
+"""PartyFeatures: what each role counts, bounded state, exact round-trips."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.anomaly.features import FEATURE_NAMES, PartyFeatures, day_of
+from detectors.anomaly.train import iter_records
+from detectors.engine import Reference
+from tests.detectors.anomaly._build import ODD, T0, VENDOR, market
+
+COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
+
+
+@pytest.fixture(scope="module")
+def records():
+    return list(iter_records(market(seed=3, buyers=8, days=200), Reference()))
+
+
+def _fed(records) -> PartyFeatures:
+    features = PartyFeatures()
+    for record in records:
+        features.update(record)
+    return features
+
+
+def test_roles_and_shares_of_the_odd_party(records):
+    features = _fed(records)
+    end = records[-1].time
+    raw = features.raw(ODD, end)
+    assert raw is not None
+    assert raw["accelerators_90d"] > 3000
+    assert raw["unlicensed_licence_destination_share_365d"] == 1.0  # every controlled leg out went to CN, NLR
+    assert raw["transshipment_point_share_365d"] == 1.0  # CN is on the FinCEN/BIS list
+    assert raw["reexport_share_365d"] == 1.0
+    assert raw["declined_installation_share_365d"] == 1.0
+    assert raw["cash_crypto_share_365d"] == 1.0
+    assert raw["third_country_payer_share_365d"] == 1.0
+    assert raw["expedited_share_365d"] == 1.0
+    assert raw["capacity_known"] == 0.0 and raw["registered"] == 1.0 and raw["type_enterprise"] == 1.0
+    ordinary = features.raw("ent-cloud-00", end)
+    assert ordinary["unlicensed_licence_destination_share_365d"] == 0.0
+    assert ordinary["outbound_legs_365d"] == 0.0
+    assert ordinary["capacity_known"] == 1.0 and ordinary["type_compute"] == 1.0
+    assert 0 < ordinary["capacity_use_365d"] < 1
+    # The vendor sells and ships, it never orders: no intake, so no accelerators of its own.
+    vendor = features.raw(VENDOR["entity_id"], end)
+    assert vendor["accelerators_365d"] == 0 and vendor["outbound_legs_365d"] > 0
+
+
+def test_windows_slide_with_time(records):
+    features = _fed(records)
+    end = records[-1].time
+    now = features.vector(ODD, end)
+    later = features.vector(ODD, end + dt.timedelta(days=120))
+    much_later = features.vector(ODD, end + dt.timedelta(days=400))
+    assert later[COL["accelerators_90d"]] == 0 < later[COL["accelerators_365d"]] == now[COL["accelerators_365d"]]
+    assert much_later[COL["accelerators_365d"]] == 0
+    assert much_later[COL["days_since_first_seen"]] > now[COL["days_since_first_seen"]]
+
+
+def test_a_leg_reported_twice_counts_once(records):
+    features = _fed(records)
+    shipment = [r for r in records if r.event_id.startswith("shp-odd-in")][-1]
+    before = features.to_state()
+    assert features.update(shipment) == ()
+    assert features.to_state() == before
+
+
+def test_late_record_lands_in_its_own_day(records):
+    """Out-of-order delivery across micro-batches: the same totals as in-order."""
+    in_order = _fed(records)
+    shuffled = list(records)
+    late = shuffled.pop(len(shuffled) // 2)
+    features = _fed(shuffled)
+    features.update(late)
+    end = records[-1].time
+    for party in in_order.parties():
+        assert np.array_equal(in_order.vector(party, end), features.vector(party, end)), party
+
+
+def test_state_is_bounded_and_json(records):
+    features = PartyFeatures(max_counterparties=4, evidence_keep=3)
+    for record in records:
+        features.update(record)
+    state = json.loads(json.dumps(features.to_state()))
+    for party in state["parties"].values():
+        assert len(party["c"]) <= 4 and len(party["e"]) <= 3
+        assert len(party["d"]) <= 365
+    sizes = features.state_bytes()
+    assert 0 < sizes["mean_bytes_per_party"] <= sizes["max_bytes_per_party"] < 20_000
+
+
+def test_idle_parties_are_pruned(records):
+    features = _fed(records)
+    n = len(features)
+    assert features.prune(records[-1].time + dt.timedelta(days=800)) == n
+    assert len(features) == 0
+
+
+@settings(max_examples=30, deadline=None)
+@given(cut=st.floats(min_value=0.0, max_value=1.0))
+def test_state_round_trip_continues_exactly(records, cut):
+    split = int(cut * len(records))
+    reference = _fed(records)
+    first = _fed(records[:split])
+    resumed = PartyFeatures()
+    resumed.load_state(json.loads(json.dumps(first.to_state())))
+    for record in records[split:]:
+        resumed.update(record)
+    assert resumed.to_state() == reference.to_state()
+    end = day_of(records[-1].time)
+    for party in reference.parties():
+        assert np.array_equal(resumed.vector(party, end), reference.vector(party, end))
+
+
+def test_unknown_party_and_bad_state():
+    features = PartyFeatures()
+    assert features.vector("nobody", T0) is None
+    assert features.activity("nobody", T0) == (0, 0)
+    with pytest.raises(ValueError):
+        features.load_state({"format": 99})
