@@ -1,14 +1,57 @@
-"""The detectors that run by default, in one list: live worker and replay use the same."""
+"""The detectors that run by default, in one list: live worker and replay use the same.
+
+Where each red flag is implemented:
+
+==================  ==========================================  ===========================
+family              module                                      subject of its alerts
+==================  ==========================================  ===========================
+``screening``       :mod:`detectors.screening_detector`         the matched party
+``over_ordering``   :mod:`detectors.over_ordering`              the ordering party / group
+``transshipment``   :mod:`detectors.transshipment`              the pass-through party
+``end_use``         :mod:`detectors.end_use`                    the buyer or end user
+``anomaly``         :mod:`detectors.anomaly`                    the party (behaviour model)
+==================  ==========================================  ===========================
+
+``docs/red-flags.md`` maps every red-flag code to the detector that raises it.
+"""
 
 from __future__ import annotations
+
+import logging
+from pathlib import Path
 
 from detectors.engine.core import Detector
 
 __all__ = ["default_detectors"]
 
+log = logging.getLogger(__name__)
 
-def default_detectors() -> list[Detector]:
-    """A fresh instance of every detector (each engine owns its detectors' state)."""
+
+def default_detectors(*, anomaly_model: Path | str | None = None, anomaly: bool = True) -> list[Detector]:
+    """A fresh instance of every detector (each engine owns its detectors' state).
+
+    ``anomaly_model`` points at a model directory written by ``chokepoint train``; the
+    default is the artefact shipped in ``detectors/anomaly/data``. A model that cannot be
+    used (trained with another scikit-learn major, other features, bad checksum) is
+    reported and left out, so the rule detectors keep running; ``anomaly=False`` leaves it
+    out on purpose.
+    """
+    from detectors.end_use import EndUseDetector
+    from detectors.over_ordering import OverOrderingDetector
     from detectors.screening_detector import ScreeningDetector
+    from detectors.transshipment import TransshipmentDetector
 
-    return [ScreeningDetector()]
+    detectors: list[Detector] = [
+        ScreeningDetector(),
+        OverOrderingDetector(),
+        TransshipmentDetector(),
+        EndUseDetector(),
+    ]
+    if anomaly:
+        from detectors.anomaly import AnomalyDetector, ArtefactError
+
+        try:
+            detectors.append(AnomalyDetector(anomaly_model))
+        except ArtefactError as exc:
+            log.error("anomaly detector disabled: %s", exc)
+    return detectors

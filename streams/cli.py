@@ -148,6 +148,14 @@ def _timestamp(value: str):
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.timezone.utc)
 
 
+def _engine(args: argparse.Namespace):
+    """The engine with every default detector; ``--model`` swaps the anomaly artefact."""
+    from detectors.engine import Engine
+    from detectors.registry import default_detectors
+
+    return Engine(default_detectors(anomaly_model=args.model, anomaly=not args.no_anomaly))
+
+
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -171,6 +179,7 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
             until=args.until,
             entity=args.entity,
             batch_size=args.batch_size,
+            engine=_engine(args),
             on_read=lambda n: progress.update(task, total=n),
             on_batch=lambda n: progress.advance(task, n),
         )
@@ -235,6 +244,21 @@ def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
+    import json
+
+    from detectors.anomaly import train_command
+
+    if bool(args.inputs) == (args.simulate_seed is not None):
+        print("chokepoint train: give input files or --simulate-seed, not both or neither", file=sys.stderr)
+        return 2
+    metadata = train_command(args.inputs or None, args.simulate_seed, args.out, args.seed, target_events=args.events)
+    shown = ("model_version", "trained_at", "parties", "events", "snapshots", "contamination_threshold")
+    print(json.dumps({key: metadata[key] for key in shown}, indent=2))
+    print(f"model -> {args.out} (use it with: chokepoint replay --model {args.out} ...)")
+    return 0
+
+
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
@@ -292,7 +316,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--report", type=Path, help="write a self-contained HTML investigation report")
     p.add_argument("--deadletter", type=Path, help="invalid input with reasons (default: next to --out)")
     p.add_argument("--batch-size", type=int, default=10_000, help="micro-batch size; results do not depend on it")
+    p.add_argument("--model", type=Path, help="anomaly model directory from `chokepoint train` (default: the shipped one)")
+    p.add_argument("--no-anomaly", action="store_true", help="rule detectors only")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("train", help="train the anomaly model on history files or a simulation")
+    p.add_argument("inputs", type=Path, nargs="*", help="JSON Lines / Parquet event files")
+    p.add_argument("--simulate-seed", type=int, help="train on a fresh simulation with this seed instead")
+    p.add_argument("--events", type=int, default=100_000, help="simulation size when --simulate-seed is given")
+    p.add_argument("--seed", type=int, default=0, help="model random_state; same data and seed, same model")
+    p.add_argument("--out", type=Path, required=True, help="artefact directory (model.joblib + metadata.json)")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("evaluate", help="score alerts against a ground-truth file")
     p.add_argument("--truth", type=Path, required=True)
