@@ -102,16 +102,19 @@ def _name_key(name: str, country: str) -> str:
 def _party_ids(parties: Iterable[dict[str, Any]]) -> set[str]:
     """Every identity a truth party may carry in an alert: its registry id, the derived id
     the engine gives it when unresolved, and its normalised name (an unregistered name in
-    the truth may resolve to a registered entity of the same legal name)."""
+    the truth may resolve to a registered entity of the same legal name), for its name and
+    every other spelling the documents used."""
     ids: set[str] = set()
     for party in parties:
         if not party:
             continue
         if party.get("entity_id"):
             ids.add(party["entity_id"])
-        if party.get("name") and party.get("country"):
-            ids.add(derived_entity_id(party["name"], party["country"]))
-            ids.add(_name_key(party["name"], party["country"]))
+        if party.get("country"):
+            for name in (party.get("name"), *party.get("spellings", ())):
+                if name:
+                    ids.add(derived_entity_id(name, party["country"]))
+                    ids.add(_name_key(name, party["country"]))
     return ids
 
 

@@ -18,7 +18,10 @@ __all__ = ["build_lookalikes", "truth_party"]
 
 
 def truth_party(actor: Actor, role: str) -> dict[str, Any]:
-    return {"entity_id": actor.entity_id, "name": actor.name, "country": actor.country, "role": role}
+    """The same party shape as the cases' (``cases.base.party_ref``)."""
+    from streams.simulate.cases.base import party_ref
+
+    return party_ref(actor, role)
 
 
 def _archetype(world: World, name: str):

@@ -88,8 +88,10 @@ def test_truth_is_json_and_well_formed(small_simulation: Simulation) -> None:
     assert truth["catalogue_version"]
     for case in truth["cases"]:
         assert case["typology"] in TYPOLOGIES
-        assert set(case["subject"]) == {"entity_id", "name", "country"}
+        assert {"entity_id", "name", "country"} <= set(case["subject"]) <= {"entity_id", "name", "country", "spellings"}
         assert case["parties"] and all({"entity_id", "name", "country", "role"} <= set(p) for p in case["parties"])
+        for party in [case["subject"], *case["parties"]]:
+            assert party["name"] not in party.get("spellings", []), "spellings are the other ways documents write it"
         assert case["evidence"] and case["description"] and case["red_flags"]
 
 

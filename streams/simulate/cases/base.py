@@ -85,11 +85,17 @@ class CaseRecord:
 
 
 def party_ref(actor: Actor | dict[str, Any], role: str | None = None) -> dict[str, Any]:
-    """The truth's party shape: ``entity_id`` (or null), name, country (and role)."""
+    """The truth's party shape: ``entity_id`` (or null), name, country, other document
+    spellings (and role)."""
     if isinstance(actor, dict):
         out = {"entity_id": actor.get("entity_id"), "name": actor["name"], "country": actor["country"]}
     else:
         out = {"entity_id": actor.entity_id, "name": actor.name, "country": actor.country}
+        # Documents may spell an unregistered party several ways (suffix swaps, upper
+        # case, its short name); list them so scoring can recognise every one.
+        other = [s for s in actor.spellings if s != actor.name]
+        if other:
+            out["spellings"] = other
     if role is not None:
         out["role"] = role
     return out
