@@ -114,6 +114,9 @@ class WorkerSettings(BaseModel):
     batch_size: int = Field(500, ge=1, description="micro-batch size read from each input topic")
     batch_within_s: float = Field(0.05, gt=0, description="longest wait to fill a micro-batch; bounds latency at low load")
     log_level: str = "info"
+    # Faust keeps table state and its checkpoints here ("{conf.name}" is the app id);
+    # under var/ so a worker never litters the directory it was started from.
+    data_dir: str = "var/faust/{conf.name}"
 
 
 class Settings(BaseSettings):

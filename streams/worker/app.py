@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from pathlib import Path
 from typing import Any
 
 import faust
@@ -51,6 +52,7 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
         broker=faust_broker_url(bootstrap_servers),
         broker_credentials=faust_credentials(settings),
         store="memory://",
+        datadir=w.data_dir,
         key_serializer="raw",
         value_serializer="raw",
         web_host=w.web_host,
@@ -64,6 +66,7 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
         topic_replication_factor=settings.kafka.replication_factor,
         topic_allow_declare=settings.kafka.create_topics,
     )
+    Path(app.conf.datadir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app.chokepoint_metrics = metrics  # type: ignore[attr-defined]
     deadletters = app.topic(DEADLETTER, key_type=bytes, value_type=bytes, internal=False)
     inputs = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes)
