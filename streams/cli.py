@@ -149,11 +149,14 @@ def _timestamp(value: str):
 
 
 def _engine(args: argparse.Namespace):
-    """The engine with every default detector; ``--model`` swaps the anomaly artefact."""
-    from detectors.engine import Engine
+    """The engine with every default detector; ``--model`` swaps the anomaly artefact and
+    ``--thresholds`` the thresholds file."""
+    from detectors.engine import Engine, Reference
     from detectors.registry import default_detectors
+    from detectors.thresholds import Thresholds
 
-    return Engine(default_detectors(anomaly_model=args.model, anomaly=not args.no_anomaly))
+    reference = Reference(thresholds=Thresholds.load(args.thresholds)) if args.thresholds else None
+    return Engine(default_detectors(anomaly_model=args.model, anomaly=not args.no_anomaly), reference)
 
 
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
@@ -318,6 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, default=10_000, help="micro-batch size; results do not depend on it")
     p.add_argument("--model", type=Path, help="anomaly model directory from `chokepoint train` (default: the shipped one)")
     p.add_argument("--no-anomaly", action="store_true", help="rule detectors only")
+    p.add_argument("--thresholds", type=Path, help="thresholds TOML (default: detectors/data/thresholds.toml)")
     p.set_defaults(func=cmd_replay)
 
     p = sub.add_parser("train", help="train the anomaly model on history files or a simulation")
