@@ -85,9 +85,18 @@ def test_suffix_list_is_versioned_data(tmp_path) -> None:
 
 
 def test_name_tokens() -> None:
-    assert name_tokens("Wuxi Jiangnan Institute of Computing Technology Co., Ltd.") == (
+    assert name_tokens("Wuxi Jiangnan Institute of Computing Technology Ltd.") == (
         "WUXI", "JIANGNAN", "INSTITUTE", "OF", "COMPUTING", "TECHNOLOGY",
     )
+
+
+def test_chinese_industry_word_before_co_ltd_is_part_of_the_legal_form() -> None:
+    """English renderings of one Chinese company add or drop "Technology" before "Co., Ltd."."""
+    legal = normalize_name("Wuhan Dingxin Holdings Co., Ltd.")
+    assert legal == "WUHAN DINGXIN HOLDINGS"
+    for variant in ("Wuhan Dingxin Holdings Technology Co., Ltd.", "WUHAN DINGXIN HOLDINGS TECHNOLOGY CO.,LTD", "Wuhan Dingxin Holdings Keji Youxian Gongsi"):
+        assert normalize_name(variant) == legal, variant
+    assert normalize_name("Aurora Technology Inc") == "AURORA TECHNOLOGY"  # only the compound form goes
 
 
 def test_derived_id_shape_and_stability() -> None:
