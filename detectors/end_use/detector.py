@@ -46,7 +46,7 @@ from detectors.end_use.flags import (
     shipment_flags,
 )
 from detectors.end_use.licence import DESTINATION_FLAG, HEADQUARTERS_FLAG, LicenceNeed, line_scope, needs_for
-from detectors.end_use.scoring import soft_points, soft_severity
+from detectors.end_use.scoring import has_track_record, soft_points, soft_severity
 from detectors.end_use.vocabulary import Vocabulary, default_vocabulary
 from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 from schemas import Party, SubjectParty
@@ -398,19 +398,21 @@ class EndUseDetector:
             return []
         subject = order_subject(order, self.vocabulary)
         hits = order_flags(order, ref, self.vocabulary, t)
-        self._add_volume(subject.entity_id, day, controlled_datacenter_accelerators(order.lines), create=True)
+        document = controlled_datacenter_accelerators(order.lines)
+        self._add_volume(subject.entity_id, day, document, create=True)
         if not hits:
             return []
         related = _related(subject.entity_id, [order.buyer, order.ship_to, order.end_user, order.payer])
-        return self._soft_finding(subject, hits, order.time, order.event_id, self._volume_of(subject.entity_id), related, ref, t)
+        return self._soft_finding(subject, hits, order.time, order.event_id, document, self._volume_of(subject.entity_id), related, ref, t)
 
     def _shipment_flags(self, leg: ShipmentRecord, day: int, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
         hits = shipment_flags(leg, self.vocabulary)
-        self._add_volume(leg.consignee.entity_id, day, controlled_datacenter_accelerators(leg.items), create=bool(hits))
+        document = controlled_datacenter_accelerators(leg.items)
+        self._add_volume(leg.consignee.entity_id, day, document, create=bool(hits))
         if not hits:
             return []
         related = _related(leg.consignee.entity_id, [leg.shipper, leg.intermediate_consignee, leg.freight_forwarder])
-        return self._soft_finding(leg.consignee, hits, leg.time, leg.event_id, self._volume_of(leg.consignee.entity_id), related, ref, t)
+        return self._soft_finding(leg.consignee, hits, leg.time, leg.event_id, document, self._volume_of(leg.consignee.entity_id), related, ref, t)
 
     def _soft_finding(
         self,
@@ -418,6 +420,7 @@ class EndUseDetector:
         hits: list[FlagHit],
         moment: dt.datetime,
         event_id: str,
+        document: int,
         volume: int,
         related: tuple[Party, ...],
         ref: Any,
@@ -427,7 +430,7 @@ class EndUseDetector:
         for hit in hits:
             reasons.setdefault(hit.code, hit.reason)
         codes = sorted(reasons)
-        verdict = soft_severity(codes, volume, self.vocabulary, t)
+        verdict = soft_severity(codes, volume, self.vocabulary, t, document=document)
         if verdict is None:
             return []
         severity, score = verdict
@@ -446,7 +449,12 @@ class EndUseDetector:
             "strong_flags": strong,
             "weak_flags": weak,
             "accelerators": volume,
+            "document_accelerators": document,
+            "track_record": has_track_record(codes, document, volume, t),
             "min_points": t["min_points"],
+            "min_weak_flags": t["min_weak_flags"],
+            "no_track_record_min_accelerators": t["no_track_record_min_accelerators"],
+            "no_track_record_share": t["no_track_record_share"],
             "min_accelerators": t["min_accelerators"],
             "medium_weak_flags": t["medium_weak_flags"],
             "high_points": t["high_points"],

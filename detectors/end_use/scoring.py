@@ -7,6 +7,14 @@ enforcement cases looked. Points are 2 per strong flag and 1 per weak flag
 (``data/end_use.toml`` says which is which):
 
 * fewer than ``min_points``: no finding at all;
+* weak flags only, fewer than ``min_weak_flags`` of them, from a buyer with a track
+  record: no finding. A rush order from an established operator that racks its own
+  servers is ordinary (two weak flags alone gave 28 low alerts on innocent parties per
+  simulated 100k events, simulator seed 2026). The same flags from a buyer *without* a
+  track record (a new company, or a document of at least
+  ``no_track_record_min_accelerators`` that is at least ``no_track_record_share`` of
+  everything the party took in the window) are the "little or no business background"
+  red flag of the BIS guidance, and do report;
 * below ``min_accelerators`` of controlled data-centre volume: ``low``, whatever the flags;
 * ``critical``: at least ``critical_strong_flags`` strong flags;
 * ``high``: at least ``high_points`` points, at least one of them from a strong flag;
@@ -22,7 +30,7 @@ from typing import Any
 
 from detectors.end_use.vocabulary import Vocabulary
 
-__all__ = ["soft_points", "soft_severity", "SEVERITY_SCORE"]
+__all__ = ["soft_points", "soft_severity", "has_track_record", "SEVERITY_SCORE"]
 
 SEVERITY_SCORE = {"low": 0.3, "medium": 0.5, "high": 0.75, "critical": 0.9}
 
@@ -35,13 +43,25 @@ def soft_points(codes: Iterable[str], vocab: Vocabulary) -> tuple[int, int, int]
     return 2 * strong + weak, strong, weak
 
 
+def has_track_record(codes: Iterable[str], document: int, accelerators: int, t: Mapping[str, Any]) -> bool:
+    """Whether the subject is an established buyer (see the module docstring)."""
+    if "NEW_COMPANY" in set(codes):
+        return False
+    large = document >= int(t["no_track_record_min_accelerators"])
+    return not (large and document >= float(t["no_track_record_share"]) * accelerators)
+
+
 def soft_severity(
-    codes: Iterable[str], accelerators: int, vocab: Vocabulary, t: Mapping[str, Any]
+    codes: Iterable[str], accelerators: int, vocab: Vocabulary, t: Mapping[str, Any], *, document: int = 0
 ) -> tuple[str, float] | None:
     """Severity and score of one document's flags given the subject's controlled
-    data-centre volume; ``None`` when they are too weak to report."""
+    data-centre volume (``accelerators``, this document included) and the document's own
+    (``document``); ``None`` when they are too weak to report."""
+    codes = set(codes)
     points, strong, weak = soft_points(codes, vocab)
     if points < max(1, int(t["min_points"])):
+        return None
+    if strong == 0 and weak < int(t["min_weak_flags"]) and has_track_record(codes, document, accelerators, t):
         return None
     if accelerators < int(t["min_accelerators"]):
         severity = "low"

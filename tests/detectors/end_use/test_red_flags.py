@@ -91,6 +91,7 @@ def test_new_company_without_website_is_low():
                    incorporated=(at(-40)).date())
     [alert] = soft([buyer, order(at(0), party(buyer), [line("H100-SXM5-80GB", 16)], end_use="resale")])
     assert set(alert.red_flags) == {"NEW_COMPANY", "NO_ONLINE_PRESENCE"} and alert.severity == "low"
+    assert alert.details["track_record"] is False
 
 
 def test_twin_old_company_with_website_is_quiet():
@@ -170,10 +171,33 @@ def test_twin_card_payment_and_cash_for_cables_are_quiet():
     assert flags_of(events) == set()
 
 
-def test_declined_installation_with_rush_order_is_low():
+def test_declined_installation_with_rush_order_on_a_large_first_order_is_low():
+    """No track record: the "little or no business background" red flag."""
     buyer = entity("ent-dec", "Sapphire Cloud Co., Ltd.", "TH", **ESTABLISHED)
     [alert] = soft([buyer, order(at(0), party(buyer), [line("HGX-H100-8GPU", 16)], installation=False, expedited=True)])
     assert set(alert.red_flags) == {"DECLINED_INSTALLATION", "EXPEDITED_HIGH_VALUE"} and alert.severity == "low"
+    assert alert.details["track_record"] is False and alert.details["document_accelerators"] == 128
+
+
+def test_twin_same_two_weak_flags_from_an_established_buyer_are_quiet():
+    buyer = entity("ent-dec", "Sapphire Cloud Co., Ltd.", "TH", **ESTABLISHED)
+    history = [order(at(i - 30), party(buyer), [line("HGX-H100-8GPU", 8)]) for i in range(3)]
+    rush = order(at(0), party(buyer), [line("HGX-H100-8GPU", 16)], installation=False, expedited=True)
+    assert soft([buyer, *history, rush]) == []
+
+
+def test_twin_same_two_weak_flags_on_a_small_first_order_are_quiet():
+    buyer = entity("ent-dec", "Sapphire Cloud Co., Ltd.", "TH", **ESTABLISHED)
+    assert soft([buyer, order(at(0), party(buyer), [line("HGX-H100-8GPU", 2)], installation=False, expedited=True)]) == []
+
+
+def test_three_weak_flags_are_low_whatever_the_track_record():
+    buyer = entity("ent-dec", "Sapphire Cloud Co., Ltd.", "TH", **{**ESTABLISHED, "website": None})
+    history = [order(at(i - 30), party(buyer), [line("HGX-H100-8GPU", 8)]) for i in range(3)]
+    rush = order(at(0), party(buyer), [line("HGX-H100-8GPU", 16)], installation=False, expedited=True)
+    alerts = soft([buyer, *history, rush])
+    assert [set(a.red_flags) for a in alerts] == [{"DECLINED_INSTALLATION", "EXPEDITED_HIGH_VALUE", "NO_ONLINE_PRESENCE"}]
+    assert alerts[0].severity == "low" and alerts[0].details["track_record"] is True
 
 
 def test_twin_hyperscaler_declining_installation_alone_is_quiet():
@@ -184,8 +208,8 @@ def test_twin_hyperscaler_declining_installation_alone_is_quiet():
 
 def test_price_far_outside_the_catalogue_range():
     buyer = entity("ent-price", "Zephyr Compute LLC", "US", website=None, capacity=1024)
-    [alert] = soft([buyer, order(at(0), party(buyer), [line("H100-SXM5-80GB", 16, unit=4_000)])])
-    assert set(alert.red_flags) == {"PRICE_OUT_OF_RANGE", "NO_ONLINE_PRESENCE"}
+    [alert] = soft([buyer, order(at(0), party(buyer), [line("H100-SXM5-80GB", 16, unit=4_000)], expedited=True)])
+    assert set(alert.red_flags) == {"PRICE_OUT_OF_RANGE", "NO_ONLINE_PRESENCE", "EXPEDITED_HIGH_VALUE"}
 
 
 def test_twin_price_inside_the_range_is_quiet():
