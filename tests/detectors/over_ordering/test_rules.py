@@ -9,6 +9,7 @@ import pytest
 from detectors.alerts import severity_rank
 from detectors.engine import Engine, Reference
 from detectors.over_ordering import OverOrderingDetector, ordering_party
+from detectors.thresholds import Thresholds
 from tests.detectors.over_ordering.builders import (
     NOW,
     alerts_of,
@@ -235,6 +236,16 @@ def test_burst_far_above_own_history_and_peers_is_critical():
 def test_steady_large_buyer_is_not_a_burst():
     alerts = run(OverOrderingDetector(), _burst_events(baseline_servers=100, history_orders=12, burst_orders=3))
     assert by_pattern(alerts, "burst") == []
+
+
+def test_twin_hyperscaler_capex_cycle_a_few_times_its_average_is_not_a_burst():
+    """A large buyer quintupling a quarter is a capex cycle; the diversion cases were a
+    burst against a baseline of a few small orders (>= 10x, thresholds.toml)."""
+    events = _burst_events(baseline_servers=80, history_orders=12, burst_orders=5)
+    assert by_pattern(run(OverOrderingDetector(), events), "burst") == []
+    lenient = Thresholds.load().with_overrides(over_ordering={"burst_history_multiple": 4.0})
+    [alert] = by_pattern(run(OverOrderingDetector(), events, thresholds=lenient), "burst")
+    assert 4.0 <= alert.details["value_usd"] / alert.details["own_baseline_usd"] < 10.0
 
 
 def test_no_history_is_not_a_burst():

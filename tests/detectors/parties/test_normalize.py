@@ -145,3 +145,11 @@ def test_derived_id_ignores_case_punctuation_and_legal_form(words, separator, su
     plain = " ".join(words)
     variant = case(separator.join(words) + suffix)
     assert derived_entity_id(variant, country) == derived_entity_id(plain, country)
+
+
+def test_the_legal_forms_of_chip_diversion_jurisdictions_are_removed() -> None:
+    """Vietnam's Joint Stock Company and Macau's Limitada were kept as words, so a ship-to
+    written with the long form stayed a different party from its registered buyer."""
+    for written in ("Paragon Telecom Joint Stock Company", "Paragon Telecom JSC", "Paragon Telecom Companhia Limitada",
+                    "Paragon Telecom Limitada", "Paragon Telecom Company Limited"):
+        assert normalize_name(written) == "PARAGON TELECOM", written
