@@ -89,10 +89,14 @@ def decode(data: bytes | bytearray | memoryview | str) -> Event | ValidationErro
         return ValidationError(
             "too_large", (FieldError("", f"message is {len(data)} bytes; the limit is {MAX_EVENT_BYTES}"),)
         )
+    if isinstance(data, memoryview):
+        data = bytes(data)
     try:
         # Unknown fields are skipped without a UTF-8 check, so check the whole message:
         # the contract says UTF-8, and an invalid byte anywhere makes the text untrustworthy.
-        bytes(data).decode("utf-8")
+        # Nearly every message is ASCII, which isascii() confirms ~10x faster than a decode.
+        if not data.isascii():
+            data.decode("utf-8")
     except UnicodeDecodeError as exc:
         return ValidationError("not_utf8", (FieldError("", f"invalid UTF-8 at byte {exc.start}"),))
     try:

@@ -345,7 +345,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="run benchmarks and print rows for BENCHMARKS.md")
-    p.add_argument("suites", nargs="*", choices=["decode", "simulate"], help="default: all")
+    p.add_argument("suites", nargs="*", choices=["decode", "simulate", "replay"], help="default: all")
     p.add_argument("--events", type=int, help="events per run (suite default if absent)")
     p.add_argument("--repeat", type=int, help="runs per row; min/median/max are reported")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
