@@ -31,10 +31,11 @@ def default_detectors(*, anomaly_model: Path | str | None = None, anomaly: bool 
     """A fresh instance of every detector (each engine owns its detectors' state).
 
     ``anomaly_model`` points at a model directory written by ``chokepoint train``; the
-    default is the artefact shipped in ``detectors/anomaly/data``. A model that cannot be
-    used (trained with another scikit-learn major, other features, bad checksum) is
-    reported and left out, so the rule detectors keep running; ``anomaly=False`` leaves it
-    out on purpose.
+    default is the artefact shipped in ``detectors/anomaly/data``. If the *shipped* model
+    cannot be used (trained with another scikit-learn major, other features, bad
+    checksum), it is logged and left out, so the rule detectors keep running; a model the
+    caller named raises ``ArtefactError`` instead, because they asked for that model.
+    ``anomaly=False`` leaves the model out on purpose.
     """
     from detectors.end_use import EndUseDetector
     from detectors.over_ordering import OverOrderingDetector
@@ -53,5 +54,7 @@ def default_detectors(*, anomaly_model: Path | str | None = None, anomaly: bool 
         try:
             detectors.append(AnomalyDetector(anomaly_model))
         except ArtefactError as exc:
+            if anomaly_model is not None:
+                raise
             log.error("anomaly detector disabled: %s", exc)
     return detectors

@@ -171,6 +171,11 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     if missing:
         console.print(f"no such input: {', '.join(map(str, missing))}")
         return 2
+    try:
+        engine = _engine(args)
+    except (OSError, ValueError) as exc:  # ArtefactError is a ValueError; so is a bad TOML file
+        console.print(f"chokepoint replay: {exc}")
+        return 2
     progress = Progress(
         TextColumn("replay"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console, transient=True
     )
@@ -182,7 +187,7 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
             until=args.until,
             entity=args.entity,
             batch_size=args.batch_size,
-            engine=_engine(args),
+            engine=engine,
             on_read=lambda n: progress.update(task, total=n),
             on_batch=lambda n: progress.advance(task, n),
         )
@@ -254,6 +259,10 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
     if bool(args.inputs) == (args.simulate_seed is not None):
         print("chokepoint train: give input files or --simulate-seed, not both or neither", file=sys.stderr)
+        return 2
+    missing = [str(p) for p in args.inputs if not p.exists()]
+    if missing:
+        print(f"chokepoint train: no such input: {', '.join(missing)}", file=sys.stderr)
         return 2
     metadata = train_command(args.inputs or None, args.simulate_seed, args.out, args.seed, target_events=args.events)
     shown = ("model_version", "trained_at", "parties", "events", "snapshots", "contamination_threshold")

@@ -101,3 +101,15 @@ def test_train_is_deterministic_and_replay_uses_the_trained_model(history, capsy
 def test_train_refuses_both_or_neither_source(history, capsys):
     assert main(["train", "--out", str(history / "nothing")]) == 2
     assert main(["train", str(history / "sim.jsonl"), "--simulate-seed", "1", "--out", str(history / "both")]) == 2
+
+
+def test_unusable_model_or_thresholds_or_missing_input_are_clear_errors(history, tmp_path, capsys):
+    sim = str(history / "sim.jsonl")
+    assert main(["replay", sim, "--out", str(tmp_path / "a.jsonl"), "--model", str(tmp_path / "no-model")]) == 2
+    assert "no anomaly model metadata" in capsys.readouterr().err
+    bad = tmp_path / "thresholds.toml"
+    bad.write_text("[over_ordering]\nwindow_days = 365\n")  # no version
+    assert main(["replay", sim, "--out", str(tmp_path / "a.jsonl"), "--thresholds", str(bad)]) == 2
+    assert "missing 'version'" in capsys.readouterr().err
+    assert main(["train", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "m")]) == 2
+    assert "no such input" in capsys.readouterr().err
