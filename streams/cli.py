@@ -278,7 +278,28 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    from streams.bench import run_benchmarks
+    from streams.bench import machine, run_benchmarks
+
+    if args.guard:
+        from streams import bench_guard
+
+        measured = bench_guard.measure()
+        for name, rate in measured.items():
+            print(f"{bench_guard.GUARDS[name][0]}: {rate:,.0f} events/s")
+        if args.record:
+            bench_guard.record(measured, machine())
+            print(f"recorded -> {bench_guard.BASELINE_PATH}")
+            return 0
+        problems = bench_guard.collapsed(measured, bench_guard.load_baseline())
+        for problem in problems:
+            print(f"COLLAPSE {problem}", file=sys.stderr)
+        return 1 if problems else 0
+    from streams.bench import SUITES
+
+    unknown = [name for name in args.suites if name not in SUITES]
+    if unknown:
+        print(f"chokepoint bench: unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}", file=sys.stderr)
+        return 2
 
     results = run_benchmarks(args.suites, events=args.events, repeat=args.repeat)
     return 1 if any(r.passed is False for r in results) and args.strict else 0
@@ -354,10 +375,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="run benchmarks and print rows for BENCHMARKS.md")
-    p.add_argument("suites", nargs="*", choices=["decode", "simulate", "replay"], help="default: all")
+    # No argparse `choices` here: with nargs="*" it rejects the empty default (bpo-9625).
+    p.add_argument("suites", nargs="*", metavar="SUITE", help="decode, simulate, replay (default: all)")
     p.add_argument("--events", type=int, help="events per run (suite default if absent)")
     p.add_argument("--repeat", type=int, help="runs per row; min/median/max are reported")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--guard", action="store_true", help="the short regression guard: exit 1 on a 5x collapse only")
+    p.add_argument("--record", action="store_true", help="with --guard: record this machine's results as the baseline")
     p.set_defaults(func=cmd_bench)
     return parser
 
