@@ -257,14 +257,15 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 
     from detectors.anomaly import train_command
 
-    if bool(args.inputs) == (args.simulate_seed is not None):
-        print("chokepoint train: give input files or --simulate-seed, not both or neither", file=sys.stderr)
-        return 2
     missing = [str(p) for p in args.inputs if not p.exists()]
     if missing:
         print(f"chokepoint train: no such input: {', '.join(missing)}", file=sys.stderr)
         return 2
-    metadata = train_command(args.inputs or None, args.simulate_seed, args.out, args.seed, target_events=args.events)
+    try:
+        metadata = train_command(args.inputs or None, args.simulate_seed, args.out, args.seed, target_events=args.events)
+    except ValueError as exc:  # both or neither source, or too little history to train on
+        print(f"chokepoint train: {exc}", file=sys.stderr)
+        return 2
     shown = ("model_version", "trained_at", "parties", "events", "snapshots", "contamination_threshold")
     print(json.dumps({key: metadata[key] for key in shown}, indent=2))
     print(f"model -> {args.out} (use it with: chokepoint replay --model {args.out} ...)")
@@ -278,7 +279,7 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
-    from streams.bench import machine, run_benchmarks
+    from streams.bench import SUITES, machine, run_benchmarks
 
     if args.guard:
         from streams import bench_guard
@@ -294,8 +295,6 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"COLLAPSE {problem}", file=sys.stderr)
         return 1 if problems else 0
-    from streams.bench import SUITES
-
     unknown = [name for name in args.suites if name not in SUITES]
     if unknown:
         print(f"chokepoint bench: unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}", file=sys.stderr)
