@@ -36,12 +36,16 @@ def iter_raw_messages(path: Path) -> Iterator[tuple[int, bytes]]:
     name = path.name.lower()
     if name.endswith(".parquet"):
         import polars as pl
+        import pyarrow.parquet as pq
 
-        frame = pl.read_parquet(path)
-        for start in range(0, frame.height, _PARQUET_SLICE):
-            text = frame.slice(start, _PARQUET_SLICE).write_ndjson()
-            for offset, line in enumerate(text.encode("utf-8").splitlines()):
-                yield start + offset + 1, line
+        # One slice of rows in memory at a time: reading the whole file first cost 1.5 GB
+        # more than the decoded events themselves at 1M rows.
+        row = 0
+        for batch in pq.ParquetFile(path).iter_batches(batch_size=_PARQUET_SLICE):
+            text = pl.from_arrow(batch).write_ndjson()
+            for line in text.encode("utf-8").splitlines():
+                row += 1
+                yield row, line
         return
     opener = gzip.open if name.endswith(".gz") else open
     with opener(path, "rb") as handle:
