@@ -19,7 +19,7 @@ __all__ = ["ReplayResult", "run_engine", "replay_files", "involves"]
 class ReplayResult:
     alerts: list[Alert]
     deadletters: list[DeadLetter] = field(default_factory=list)
-    events: list[Event] = field(default_factory=list)
+    events: Sequence[Event] = field(default_factory=list)
     read: int = 0
     duplicates: int = 0
     seconds: float = 0.0
