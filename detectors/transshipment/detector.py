@@ -103,9 +103,12 @@ class TransshipmentDetector:
     def _shipment(self, record: Any, ref: Any, settings: Settings, since: int) -> list[Finding]:
         state = self._state
         report = leg_from_shipment(record, ref, settings)
+        if report.accelerators <= 0 and not report.misdescribed:
+            # Nothing that needs a licence, nothing hidden: neither remembered nor merged
+            # into another report of the same consignment. Merging it only when its twin
+            # happened to arrive first made evidence depend on arrival order.
+            return []
         existing = state.legs.get(report.key)
-        if existing is None and report.accelerators <= 0 and not report.misdescribed:
-            return []  # nothing that needs a licence, nothing hidden: not remembered
         note_leg_parties(record, state)
         leg = report if existing is None else merge_legs(existing, report)
         state.put_leg(leg)

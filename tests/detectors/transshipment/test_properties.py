@@ -183,3 +183,21 @@ def test_snapshot_is_json_builtins_only():
 
     assert builtins_only(state)
     assert json.loads(json.dumps(state)) == state
+
+
+def test_an_honest_twin_of_a_misdescribed_report_never_joins_its_evidence():
+    """Found by the redelivery property: one consignment (one shipment id) reported twice, once as
+    adapters at adapter prices and once at GPU prices. The honest report joined the alert's
+    evidence only when it arrived after its twin, so redelivery changed the alert."""
+    honest = shipment("s-1", day(3), VENDOR, HUB_MY, [item("POWER ADAPTER 240W", 4)], value=160.0, shipment_id="AWB-1")
+    misdescribed = shipment("s-2", day(3), VENDOR, HUB_MY, [item("POWER ADAPTER 240W", 4)], value=120_000.0,
+                            shipment_id="AWB-1")
+    alerts = []
+    for stream in ([honest, misdescribed], [misdescribed, honest], [honest, misdescribed, honest]):
+        detector = TransshipmentDetector()
+        findings = []
+        for record in stream:
+            findings += detector.observe([record], REF)
+        alerts.append(fuse(findings))
+    assert alerts[0] and alerts[0] == alerts[1] == alerts[2]
+    assert [a["evidence"] for a in alerts[0]] == [["s-2"]]
