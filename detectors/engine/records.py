@@ -104,7 +104,8 @@ class ShipmentRecord:
 
     @property
     def controlled_accelerators(self) -> int:
-        return sum(item.accelerators for item in self.items if item.controlled)
+        """Controlled data-centre accelerators on the leg: the same count as an order's."""
+        return sum(item.accelerators for item in self.items if item.controlled and item.datacenter)
 
     @property
     def serials(self) -> tuple[str, ...]:

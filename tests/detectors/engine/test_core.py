@@ -105,3 +105,17 @@ def test_alerts_do_not_depend_on_batch_size(contract_examples):
         engine.flush()
         results.append([a.alert_id for a in engine.alerts()] + [a.evidence for a in engine.alerts()])
     assert all(r == results[0] for r in results)
+
+
+def test_orders_and_legs_count_controlled_accelerators_the_same_way():
+    """One name, one meaning: controlled data-centre accelerators, on an order or on a leg."""
+    from detectors.engine.records import LineRecord, OrderRecord, ShipmentRecord
+
+    def line(accelerators: int, controlled: bool, datacenter: bool) -> LineRecord:
+        return LineRecord(sku="x", product="x", family=None, eccn=None, hts=None, quantity=accelerators,
+                          unit_value_usd=1.0, accelerators=accelerators, controlled=controlled, datacenter=datacenter)
+
+    lines = (line(8, True, True), line(4, True, False), line(2, False, True))
+    order = OrderRecord(None, None, None, None, None, None, lines)  # type: ignore[arg-type]
+    leg = ShipmentRecord(None, None, None, None, None, lines)  # type: ignore[arg-type]
+    assert order.controlled_accelerators == leg.controlled_accelerators == 8
