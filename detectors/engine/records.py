@@ -56,8 +56,27 @@ class LineRecord:
     serials: tuple[str, ...] = ()
 
 
+class _Record:
+    """What every trade record shares: its identity and time are its event's."""
+
+    __slots__ = ()
+    event: Order | Shipment
+
+    @property
+    def event_id(self) -> str:
+        return self.event.event_id
+
+    @property
+    def time(self) -> dt.datetime:
+        return self.event.event_time
+
+
+def _controlled_datacenter_accelerators(lines: tuple[LineRecord, ...]) -> int:
+    return sum(line.accelerators for line in lines if line.controlled and line.datacenter)
+
+
 @dataclass(frozen=True, slots=True)
-class OrderRecord:
+class OrderRecord(_Record):
     event: Order
     seller: PartyRef
     buyer: PartyRef
@@ -67,16 +86,8 @@ class OrderRecord:
     lines: tuple[LineRecord, ...]
 
     @property
-    def event_id(self) -> str:
-        return self.event.event_id
-
-    @property
-    def time(self) -> dt.datetime:
-        return self.event.event_time
-
-    @property
     def controlled_accelerators(self) -> int:
-        return sum(line.accelerators for line in self.lines if line.controlled and line.datacenter)
+        return _controlled_datacenter_accelerators(self.lines)
 
     @property
     def controlled_value_usd(self) -> float:
@@ -86,7 +97,7 @@ class OrderRecord:
 
 
 @dataclass(frozen=True, slots=True)
-class ShipmentRecord:
+class ShipmentRecord(_Record):
     event: Shipment
     shipper: PartyRef
     consignee: PartyRef
@@ -95,17 +106,9 @@ class ShipmentRecord:
     items: tuple[LineRecord, ...]
 
     @property
-    def event_id(self) -> str:
-        return self.event.event_id
-
-    @property
-    def time(self) -> dt.datetime:
-        return self.event.event_time
-
-    @property
     def controlled_accelerators(self) -> int:
         """Controlled data-centre accelerators on the leg: the same count as an order's."""
-        return sum(item.accelerators for item in self.items if item.controlled and item.datacenter)
+        return _controlled_datacenter_accelerators(self.items)
 
     @property
     def serials(self) -> tuple[str, ...]:
