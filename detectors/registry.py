@@ -22,7 +22,12 @@ from pathlib import Path
 
 from detectors.engine.core import Detector
 
-__all__ = ["default_detectors"]
+__all__ = ["FAMILIES", "default_detectors", "family_detectors"]
+
+#: Every detector family, in a fixed order. The live stream runs one shard per family
+#: (partition ``i`` of the detection topic runs ``FAMILIES[i]``): families share no
+#: alerts (each has its own typology), so splitting by family changes nothing they find.
+FAMILIES: tuple[str, ...] = ("screening", "over_ordering", "transshipment", "end_use", "anomaly")
 
 log = logging.getLogger(__name__)
 
@@ -37,24 +42,39 @@ def default_detectors(*, anomaly_model: Path | str | None = None, anomaly: bool 
     caller named raises ``ArtefactError`` instead, because they asked for that model.
     ``anomaly=False`` leaves the model out on purpose.
     """
-    from detectors.end_use import EndUseDetector
-    from detectors.over_ordering import OverOrderingDetector
-    from detectors.screening_detector import ScreeningDetector
-    from detectors.transshipment import TransshipmentDetector
+    families = FAMILIES if anomaly else tuple(f for f in FAMILIES if f != "anomaly")
+    detectors: list[Detector] = []
+    for family in families:
+        detectors.extend(family_detectors(family, anomaly_model=anomaly_model))
+    return detectors
 
-    detectors: list[Detector] = [
-        ScreeningDetector(),
-        OverOrderingDetector(),
-        TransshipmentDetector(),
-        EndUseDetector(),
-    ]
-    if anomaly:
+
+def family_detectors(family: str, *, anomaly_model: Path | str | None = None) -> list[Detector]:
+    """A fresh instance of one family's detector: ``[]`` when the shipped model is unusable."""
+    if family == "screening":
+        from detectors.screening_detector import ScreeningDetector
+
+        return [ScreeningDetector()]
+    if family == "over_ordering":
+        from detectors.over_ordering import OverOrderingDetector
+
+        return [OverOrderingDetector()]
+    if family == "transshipment":
+        from detectors.transshipment import TransshipmentDetector
+
+        return [TransshipmentDetector()]
+    if family == "end_use":
+        from detectors.end_use import EndUseDetector
+
+        return [EndUseDetector()]
+    if family == "anomaly":
         from detectors.anomaly import AnomalyDetector, ArtefactError
 
         try:
-            detectors.append(AnomalyDetector(anomaly_model))
+            return [AnomalyDetector(anomaly_model)]
         except ArtefactError as exc:
             if anomaly_model is not None:
                 raise
             log.error("anomaly detector disabled: %s", exc)
-    return detectors
+            return []
+    raise ValueError(f"unknown detector family {family!r}; known: {', '.join(FAMILIES)}")

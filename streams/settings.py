@@ -65,6 +65,18 @@ class KafkaSettings(BaseModel):
                 config[key] = str(value)
         return config
 
+    def aiokafka_config(self) -> dict[str, Any]:
+        """Keyword arguments for aiokafka clients (the worker's catch-up reader, ``watch``)."""
+        config: dict[str, Any] = {"security_protocol": self.security_protocol, "client_id": self.client_id}
+        if self.sasl_mechanism:
+            config["sasl_mechanism"] = self.sasl_mechanism
+            config["sasl_plain_username"] = self.sasl_username
+            config["sasl_plain_password"] = self.sasl_password.get_secret_value() if self.sasl_password else None
+        context = self.ssl_context()
+        if context is not None:
+            config["ssl_context"] = context
+        return config
+
     def ssl_context(self) -> ssl.SSLContext | None:
         if self.security_protocol not in ("SSL", "SASL_SSL"):
             return None
@@ -113,6 +125,8 @@ class WorkerSettings(BaseModel):
     heartbeat_interval_s: float = 2.0
     batch_size: int = Field(500, ge=1, description="micro-batch size read from each input topic")
     batch_within_s: float = Field(0.05, gt=0, description="longest wait to fill a micro-batch; bounds latency at low load")
+    idle_check_s: float = Field(0.1, gt=0, description="how often to announce input partitions read to their end")
+    idle_grace_s: float = Field(3.0, ge=0, description="an input partition with nothing to read after assignment is idle after this")
     log_level: str = "info"
     # Faust keeps table state and its checkpoints here ("{conf.name}" is the app id);
     # under var/ so a worker never litters the directory it was started from.

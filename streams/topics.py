@@ -23,6 +23,7 @@ __all__ = [
     "ACCEPTED_EVENT_TYPES",
     "TopicSpec",
     "contract_topics",
+    "detection_topic",
 ]
 
 ORDERS = "trade.orders.v1"
@@ -82,3 +83,20 @@ def contract_topics(settings: Settings) -> list[TopicSpec]:
         deleting(ALERTS, t.alerts_partitions, t.alerts_retention_ms),
         deleting(DEADLETTER, t.deadletter_partitions, t.deadletter_retention_ms),
     ]
+
+
+def detection_topic(settings: Settings) -> TopicSpec:
+    """The worker group's internal log: valid events and idle marks, one partition per family.
+
+    Every detection shard (partition ``i`` runs ``detectors.registry.FAMILIES[i]``) reads
+    every valid event, and rebuilds its state from this log when it moves between workers,
+    so it keeps events as long as the trade topics do.
+    """
+    from detectors.registry import FAMILIES
+
+    t = settings.topics
+    return TopicSpec(
+        f"{settings.worker.app_id}.detection.v1",
+        len(FAMILIES),
+        {"cleanup.policy": "delete", "retention.ms": str(t.trade_retention_ms), "retention.bytes": str(t.retention_bytes)},
+    )

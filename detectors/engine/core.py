@@ -92,6 +92,10 @@ class Engine:
         self._held_time = latest
         return self._run(ready, detected_at)
 
+    def has_seen(self, event_id: str) -> bool:
+        """True once an event id has been fed (a redelivery of it will be dropped)."""
+        return event_id in self._seen
+
     def flush(self, detected_at: dt.datetime | None = None) -> list[Alert]:
         """Process what is held back (end of a replay, or an idle live stream)."""
         ready, self._held = self._held, []

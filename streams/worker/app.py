@@ -1,12 +1,23 @@
-"""The Faust application: input topics -> validation -> dead letters, counted.
+"""The Faust application: ingest (validate, dead-letter, fan out) -> detection shards -> alerts.
 
 Built by a factory from ``Settings`` (no module-level app), so tests can run several
-workers with their own settings and metrics in one process or many.
+workers with their own settings and metrics.
+
+Topology::
+
+    trade.orders.v1, trade.shipments.v1,      chokepoint.ingest     <app>.detection.v1        chokepoint.detect
+    ref.entities.v1, ref.screening.v1    ──►  validate, fan out ──► one partition per  ──►  shard per family ──► alerts.v1
+                                              │                     detector family          (watermark, engine)
+                                              └──► deadletter.v1
+
+Why one partition per *family* rather than per party: the families share no alerts, and
+each sees every event in event-time order exactly as replay does, so live alerts equal
+replay's whatever the number of workers. Keying by party would split patterns that span
+parties (multi-hop chains, corporate groups, consolidation, peer baselines).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from pathlib import Path
 from typing import Any
@@ -14,10 +25,10 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
-from schemas import encode
 from streams.settings import Settings
-from streams.topics import DEADLETTER, INPUT_TOPICS
-from streams.validation import admit
+from streams.topics import ALERTS, DEADLETTER, detection_topic
+from streams.worker.detect import register_detect
+from streams.worker.ingest import register_ingest
 from streams.worker.metrics import WorkerMetrics
 
 __all__ = ["create_app", "faust_broker_url", "faust_credentials"]
@@ -68,32 +79,19 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
     )
     Path(app.conf.datadir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app.chokepoint_metrics = metrics  # type: ignore[attr-defined]
+    spec = detection_topic(settings)
+    detection = app.topic(spec.name, key_type=bytes, value_type=bytes, partitions=spec.partitions, internal=False)
     deadletters = app.topic(DEADLETTER, key_type=bytes, value_type=bytes, internal=False)
-    inputs = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes)
+    alerts = app.topic(ALERTS, key_type=bytes, value_type=bytes, internal=False)
+    register_ingest(app, settings, metrics, detection=detection, detection_partitions=spec.partitions, deadletters=deadletters)
+    app.chokepoint_shards = register_detect(  # type: ignore[attr-defined]
+        app, settings, metrics, bootstrap_servers=bootstrap_servers, detection=detection, alerts=alerts
+    )
+    _register_views(app, metrics)
+    return app
 
-    @app.agent(inputs, name="chokepoint.validate")
-    async def validate(stream: faust.StreamT) -> None:
-        async for batch in stream.take_events(w.batch_size, within=w.batch_within_s):
-            metrics.batch_size.observe(len(batch))
-            received_at = dt.datetime.now(dt.timezone.utc)
-            for event in batch:
-                message = event.message
-                valid, letter, kind = admit(
-                    event.value,
-                    topic=message.topic,
-                    partition=message.partition,
-                    offset=message.offset,
-                    received_at=received_at,
-                )
-                if letter is not None:
-                    metrics.invalid.labels(message.topic, kind).inc()
-                    # Keyed by source position: a redelivered bad message overwrites, not adds,
-                    # for a consumer that de-duplicates by key.
-                    key = f"{message.topic}:{message.partition}:{message.offset}".encode()
-                    await deadletters.send(key=key, value=encode(letter))
-                else:
-                    metrics.events.labels(message.topic, kind).inc()
 
+def _register_views(app: faust.App, metrics: WorkerMetrics) -> None:
     @app.page("/metrics")
     class MetricsView(View):
         async def get(self, request: Request) -> Response:
@@ -114,6 +112,5 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
         async def get(self, request: Request) -> Response:
             assigned = bool(app.consumer.assignment()) if app.consumer else False
             ready = assigned and not app.rebalancing
-            return self.json({"ready": ready, "assigned_partitions": len(app.consumer.assignment()) if assigned else 0}, status=200 if ready else 503)
-
-    return app
+            count = len(app.consumer.assignment()) if assigned else 0
+            return self.json({"ready": ready, "assigned_partitions": count}, status=200 if ready else 503)

@@ -4,14 +4,22 @@ from __future__ import annotations
 
 import faust
 
+from streams.broker import ensure_topics
 from streams.settings import Settings
+from streams.topics import detection_topic
 from streams.worker.app import create_app
 
 __all__ = ["run_worker"]
 
 
 def run_worker(settings: Settings, bootstrap_servers: str) -> None:
-    """Block until the worker is told to stop; Faust installs the signal handlers."""
+    """Block until the worker is told to stop; Faust installs the signal handlers.
+
+    The detection topic is created first (with explicit retention) unless topic creation
+    is off, in which case the platform team creates it from ``chokepoint topics``.
+    """
+    if settings.kafka.create_topics:
+        ensure_topics(settings.kafka, [detection_topic(settings)], bootstrap_servers)
     app = create_app(settings, bootstrap_servers)
     worker = faust.Worker(app, loglevel=settings.worker.log_level, quiet=True)
     worker.execute_from_commandline()

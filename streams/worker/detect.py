@@ -1,0 +1,139 @@
+"""Stage two: one detection shard per family, fed from the detection topic, to ``alerts.v1``.
+
+Partition ``i`` of the detection topic runs family ``FAMILIES[i]`` and is owned by one
+worker at a time (the consumer group decides which). Its state is rebuilt from the log
+when the worker first sees the partition, or caught up over the gap another worker
+processed since this one last held it; after a catch-up every alert of the shard is
+published again (same ids, latest content), so an alert whose publication died with a
+worker is never lost, and no alert ever appears under a second id.
+
+Alerts are keyed by ``alert_id``; sends are awaited before the batch is acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import logging
+import time
+
+import faust
+
+from detectors.registry import FAMILIES, family_detectors
+from schemas import Alert, encode
+from streams.live import DetectionShard, source_name
+from streams.settings import Settings
+from streams.topics import INPUT_TOPICS
+from streams.worker.catchup import read_range
+from streams.worker.metrics import WorkerMetrics
+
+__all__ = ["ShardSet", "register_detect"]
+
+log = logging.getLogger(__name__)
+
+
+class ShardSet:
+    """The shards this worker holds, kept across rebalances (their log position says how fresh)."""
+
+    def __init__(self, app: faust.App, settings: Settings, bootstrap_servers: str, topic: str, metrics: WorkerMetrics) -> None:
+        self.app = app
+        self.settings = settings
+        self.bootstrap_servers = bootstrap_servers
+        self.topic = topic
+        self.metrics = metrics
+        self.shards: dict[int, DetectionShard] = {}
+
+    def _sources(self) -> list[str]:
+        """Every input partition: a shard waits for all of them, heard from or not."""
+        t = self.settings.topics
+        fallback = {
+            INPUT_TOPICS[0]: t.orders_partitions,
+            INPUT_TOPICS[1]: t.shipments_partitions,
+            INPUT_TOPICS[2]: t.reference_partitions,
+            INPUT_TOPICS[3]: t.reference_partitions,
+        }
+        sources = []
+        for topic in INPUT_TOPICS:
+            count = None
+            try:
+                count = self.app.consumer.topic_partitions(topic)
+            except Exception:
+                count = None
+            sources.extend(source_name(topic, p) for p in range(count or fallback[topic]))
+        return sources
+
+    async def ready(self, partition: int, offset: int, publish) -> DetectionShard:
+        """The shard for ``partition``, with every message before ``offset`` applied."""
+        shard = self.shards.get(partition)
+        if shard is None:
+            family = FAMILIES[partition] if partition < len(FAMILIES) else f"unknown-{partition}"
+            detectors = family_detectors(family) if partition < len(FAMILIES) else []
+            shard = DetectionShard(family, detectors, self._sources())
+            self.shards[partition] = shard
+        if shard.next_offset >= offset:
+            return shard
+        started = time.perf_counter()
+        start = shard.next_offset
+        async for chunk in read_range(self.settings.kafka, self.bootstrap_servers, self.topic, partition, start, offset):
+            for message_offset, value in chunk:
+                shard.apply(message_offset, value)
+            shard.step(_now())
+            await asyncio.sleep(0)  # keep the web endpoints and timers alive
+        shard.next_offset = max(shard.next_offset, offset)
+        elapsed = time.perf_counter() - started
+        self.metrics.rebuilds.labels(shard.family).inc()
+        self.metrics.rebuild_seconds.labels(shard.family).observe(elapsed)
+        log.info("shard %s caught up over offsets %d..%d in %.2f s", shard.family, start, offset, elapsed)
+        await publish(shard.alerts(), None)
+        return shard
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def register_detect(
+    app: faust.App,
+    settings: Settings,
+    metrics: WorkerMetrics,
+    *,
+    bootstrap_servers: str,
+    detection: faust.TopicT,
+    alerts: faust.TopicT,
+) -> ShardSet:
+    w = settings.worker
+    shards = ShardSet(app, settings, bootstrap_servers, detection.get_topic_name(), metrics)
+
+    async def publish(batch: list[Alert], ingest_time) -> None:
+        pending = []
+        for alert in batch:
+            pending.append(await alerts.send(key=alert.alert_id.encode(), value=encode(alert)))
+            metrics.alerts.labels(alert.typology, alert.severity, alert.detector).inc()
+        if pending:
+            await asyncio.gather(*pending)  # delivered before the batch is acknowledged
+        if ingest_time is not None:
+            now = time.time()
+            for alert in batch:
+                started = ingest_time(alert)
+                if started is not None:
+                    metrics.detection_latency.observe(max(0.0, now - started))
+
+    @app.agent(detection, name="chokepoint.detect")
+    async def detect(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(w.batch_size, within=w.batch_within_s):
+            touched: dict[int, DetectionShard] = {}
+            for event in batch:
+                message = event.message
+                shard = touched.get(message.partition)
+                if shard is None:
+                    shard = await shards.ready(message.partition, message.offset, publish)
+                    touched[message.partition] = shard
+                shard.apply(message.offset, event.value)
+            for shard in touched.values():
+                started = time.perf_counter()
+                result = shard.step(_now())
+                metrics.detector_seconds.labels(shard.family).observe(time.perf_counter() - started)
+                metrics.observe_shard(shard)
+                await publish(result.alerts, result.ingest_time)
+
+    return shards

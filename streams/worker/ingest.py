@@ -1,0 +1,86 @@
+"""Stage one: validate every input message once, dead-letter the bad, fan out the good.
+
+Runs on any number of workers (input partitions are shared by the group). Each valid
+event goes, in an envelope naming its source partition, to every partition of the
+detection topic; each source read to its end is announced idle there. Sends are awaited
+before the batch is acknowledged, and Faust flushes the producer before it commits, so
+a worker killed at any point has either forwarded a message or will read it again.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+
+import faust
+
+from schemas import encode
+from streams.live import SourceProgress, event_envelope, idle_envelope, source_name
+from streams.settings import Settings
+from streams.topics import INPUT_TOPICS
+from streams.validation import admit
+from streams.worker.metrics import WorkerMetrics
+
+__all__ = ["register_ingest"]
+
+
+def register_ingest(
+    app: faust.App,
+    settings: Settings,
+    metrics: WorkerMetrics,
+    *,
+    detection: faust.TopicT,
+    detection_partitions: int,
+    deadletters: faust.TopicT,
+) -> None:
+    w = settings.worker
+    inputs = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes)
+    progress = SourceProgress(grace_s=w.idle_grace_s)
+    fan_out = range(detection_partitions)
+
+    @app.agent(inputs, name="chokepoint.ingest")
+    async def ingest(stream: faust.StreamT) -> None:
+        async for batch in stream.take_events(w.batch_size, within=w.batch_within_s):
+            metrics.batch_size.observe(len(batch))
+            received_at = dt.datetime.now(dt.timezone.utc)
+            ingested_at = time.time()
+            for event in batch:
+                message = event.message
+                source = source_name(message.topic, message.partition)
+                valid, letter, kind = admit(
+                    event.value, topic=message.topic, partition=message.partition, offset=message.offset, received_at=received_at
+                )
+                if letter is not None:
+                    metrics.invalid.labels(message.topic, kind).inc()
+                    # Keyed by source position: a redelivered bad message overwrites, not adds,
+                    # for a consumer that de-duplicates by key.
+                    key = f"{message.topic}:{message.partition}:{message.offset}".encode()
+                    await deadletters.send(key=key, value=encode(letter))
+                else:
+                    metrics.events.labels(message.topic, kind).inc()
+                    envelope = event_envelope(source, valid, ingested_at)
+                    key = valid.event_id.encode()
+                    for partition in fan_out:
+                        await detection.send(key=key, value=envelope, partition=partition)
+                progress.processed(source, message.offset)
+
+    @app.timer(w.idle_check_s)
+    async def announce_idle() -> None:
+        consumer = app.consumer
+        if consumer is None or app.rebalancing:
+            return
+        try:
+            assigned = [tp for tp in consumer.assignment() if tp.topic in INPUT_TOPICS]
+        except Exception:  # consumer not started yet
+            return
+        marks = {}
+        for tp in assigned:
+            try:
+                marks[source_name(tp.topic, tp.partition)] = consumer.highwater(tp)
+            except Exception:
+                marks[source_name(tp.topic, tp.partition)] = None
+        progress.assign(marks)
+        for source in progress.to_announce(marks.get):
+            envelope = idle_envelope(source)
+            for partition in fan_out:
+                await detection.send(key=source.encode(), value=envelope, partition=partition)
