@@ -44,13 +44,17 @@ class Sequencer:
         return len(self._heap) + len(self._late)
 
     def add(self, source: str, event_time: dt.datetime, event_id: str, item: Any) -> bool:
-        """Buffer one event; False if an event with this id is already buffered."""
+        """Buffer one event; False if an event with this id is already buffered.
+
+        A redelivered copy changes nothing: in particular it does not wake up a source
+        that was announced idle, which would hold event time back for good.
+        """
+        if event_id in self._buffered:
+            return False
         latest = self._latest.get(source)
         if latest is None or event_time > latest:
             self._latest[source] = event_time
         self._idle.discard(source)
-        if event_id in self._buffered:
-            return False
         if self.released_to is not None and event_time < self.released_to:
             self._late.append(item)
             self.late_events += 1

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
-import subprocess
 import time
 import urllib.error
 import urllib.request
@@ -12,9 +10,8 @@ import urllib.request
 import pytest
 from kafka import KafkaConsumer, KafkaProducer, TopicPartition
 
-from streams.settings import Settings
 from streams.topics import DEADLETTER, ENTITIES, ORDERS, SCREENING, SHIPMENTS
-from tests.streams.conftest import CLI, worker_env
+from tests.streams.worker.harness import RunningWorker
 
 pytestmark = pytest.mark.integration
 
@@ -25,35 +22,6 @@ JUNK = {
     b'{"event_type": "invoice", "event_id": "x"}': "schema",
     b"\xff\xfe\xfd": "not_utf8",
 }
-
-
-class RunningWorker:
-    def __init__(self, settings: Settings, log_path) -> None:
-        self.settings = settings
-        self.log = open(log_path, "wb")  # noqa: SIM115
-        self.process = subprocess.Popen([*CLI, "worker"], env=worker_env(settings), stdout=self.log, stderr=subprocess.STDOUT)
-
-    def get(self, path: str) -> tuple[int, dict]:
-        url = f"http://127.0.0.1:{self.settings.worker.web_port}{path}"
-        try:
-            with urllib.request.urlopen(url, timeout=2) as response:
-                return response.status, json.loads(response.read())
-        except urllib.error.HTTPError as exc:
-            return exc.code, {}
-
-    def wait_for(self, predicate, timeout_s: float = 60.0) -> dict:
-        deadline = time.monotonic() + timeout_s
-        stats: dict = {}
-        while time.monotonic() < deadline:
-            assert self.process.poll() is None, "worker died"
-            try:
-                _, stats = self.get("/stats/")
-                if predicate(stats):
-                    return stats
-            except (urllib.error.URLError, OSError, ValueError):
-                pass
-            time.sleep(0.3)
-        raise AssertionError(f"timed out; last stats {stats}")
 
 
 def _count(stats: dict, section: str) -> float:
@@ -107,14 +75,10 @@ def test_worker_routes_valid_and_invalid_messages_and_keeps_running(broker, work
             exposition = response.read().decode()
         assert f'chokepoint_invalid_events_total{{reason="not_json",topic="{ORDERS}"}} 1.0' in exposition
 
-        worker.process.send_signal(signal.SIGTERM)
-        assert worker.process.wait(30) == 0
+        assert worker.stop() == 0
     finally:
         producer.close()
-        if worker.process.poll() is None:
-            worker.process.kill()
-            worker.process.wait()
-        worker.log.close()
+        worker.stop()
 
 
 def _end_offset(broker, topic: str) -> int:
