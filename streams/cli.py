@@ -159,6 +159,80 @@ def _engine(args: argparse.Namespace):
     return Engine(default_detectors(anomaly_model=args.model, anomaly=not args.no_anomaly), reference)
 
 
+def cmd_publish(settings: Settings, args: argparse.Namespace) -> int:
+    """Replay history files into the input topics, in event-time order, paced."""
+    import msgspec
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from streams.broker import kafka_connection
+    from streams.publish import PublishStats, publish_events
+    from streams.replay import read_events
+
+    console = Console(stderr=True)
+    missing = [p for p in args.inputs if not p.exists()]
+    if missing:
+        console.print(f"no such input: {', '.join(map(str, missing))}")
+        return 2
+    if args.rate and args.speed:
+        console.print("give --rate or --speed, not both")
+        return 2
+    data = read_events(args.inputs)
+    if data.deadletters:
+        console.print(f"{len(data.deadletters):,} invalid records are not published (`chokepoint validate` shows why)")
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    stats = PublishStats()
+    events = data.events
+    progress = Progress(TextColumn("publish"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), console=console)
+    task = progress.add_task("events", total=len(events))
+
+    def dicts():
+        for start in range(0, len(events), 1000):
+            for event in events[start : start + 1000]:
+                yield msgspec.to_builtins(event)
+            progress.update(task, completed=stats.sent)
+
+    with kafka_connection(settings) as bootstrap, progress:
+        publish_events(
+            dicts(), settings, bootstrap_servers=bootstrap, rate=args.rate, speed=args.speed, should_stop=stopping.is_set, stats=stats
+        )
+        progress.update(task, completed=stats.sent)
+    by_topic = ", ".join(f"{n:,} to {t}" for t, n in sorted(stats.by_topic.items()))
+    console.print(f"published {stats.sent:,} events ({by_topic})")
+    return 0 if not stopping.is_set() else 130
+
+
+def cmd_watch(settings: Settings, args: argparse.Namespace) -> int:
+    from rich.console import Console
+
+    from streams.watch import parse_filter, watch
+
+    console = Console()
+    try:
+        alert_filter = parse_filter(args.severity, args.typology or (), args.country or (), args.party)
+    except ValueError as exc:
+        console.print(f"chokepoint watch: {exc}")
+        return 2
+    bootstrap = settings.bootstrap_servers()  # in development: the demo's or `chokepoint broker`'s
+    stopping = threading.Event()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(signum, lambda *_: stopping.set())
+    console.print(f"watching alerts.v1 on {bootstrap} ({'from the beginning' if args.from_beginning else 'new alerts'}); Ctrl-C to stop")
+    shown = watch(
+        settings,
+        bootstrap,
+        alert_filter,
+        from_beginning=args.from_beginning,
+        emit=console.print,
+        should_stop=stopping.is_set,
+        idle_exit_s=args.exit_after_idle,
+    )
+    console.print(f"{shown:,} alerts shown")
+    return 0
+
+
 def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
@@ -167,6 +241,9 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     from streams.replay import replay_files, summary_tables, write_report
 
     console = Console(stderr=True)
+    if bool(args.inputs) == bool(args.from_kafka):
+        console.print("chokepoint replay: give input files, or --from-kafka (not both)")
+        return 2
     missing = [p for p in args.inputs if not p.exists()]
     if missing:
         console.print(f"no such input: {', '.join(map(str, missing))}")
@@ -181,16 +258,19 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
     )
     task = progress.add_task("events", total=None)
     with progress:
-        result = replay_files(
-            args.inputs,
-            since=args.since,
-            until=args.until,
-            entity=args.entity,
-            batch_size=args.batch_size,
-            engine=engine,
-            on_read=lambda n: progress.update(task, total=n),
-            on_batch=lambda n: progress.advance(task, n),
-        )
+        if args.from_kafka:
+            result = _replay_from_kafka(settings, args, engine, progress, task)
+        else:
+            result = replay_files(
+                args.inputs,
+                since=args.since,
+                until=args.until,
+                entity=args.entity,
+                batch_size=args.batch_size,
+                engine=engine,
+                on_read=lambda n: progress.update(task, total=n),
+                on_batch=lambda n: progress.advance(task, n),
+            )
     out = args.out
     out.parent.mkdir(parents=True, exist_ok=True)
     with open(out, "wb") as handle:
@@ -214,6 +294,28 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
         + f"; {result.seconds:.1f}s ({rate:,.0f} events/s)"
     )
     return 0
+
+
+def _replay_from_kafka(settings: Settings, args: argparse.Namespace, engine, progress, task):
+    import time
+
+    from streams.replay import replay_input
+    from streams.replay.kafka import iter_topic_messages
+    from streams.replay.reader import read_records
+
+    # The configured cluster; in development, the embedded broker a running demo or
+    # `chokepoint broker` listens on (replay never starts one: it would be empty).
+    started = time.perf_counter()
+    data = read_records(iter_topic_messages(settings, settings.bootstrap_servers()), since=args.since, until=args.until)
+    return replay_input(
+        data,
+        started,
+        entity=args.entity,
+        batch_size=args.batch_size,
+        engine=engine,
+        on_read=lambda n: progress.update(task, total=n),
+        on_batch=lambda n: progress.advance(task, n),
+    )
 
 
 def cmd_evaluate(settings: Settings, args: argparse.Namespace) -> int:
@@ -340,7 +442,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("replay", help="run the detectors over history files (JSON Lines, .gz, Parquet)")
-    p.add_argument("inputs", type=Path, nargs="+")
+    p.add_argument("inputs", type=Path, nargs="*")
+    p.add_argument("--from-kafka", action="store_true", help="read the input topics of the configured cluster instead of files")
     p.add_argument("--out", type=Path, default=Path("alerts.jsonl"), help="alerts as JSON Lines (default alerts.jsonl)")
     p.add_argument("--entity", help="keep alerts involving this entity_id (detectors still see everything)")
     p.add_argument("--since", type=_timestamp, help="ignore trade events before this time (RFC 3339)")
@@ -352,6 +455,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-anomaly", action="store_true", help="rule detectors only")
     p.add_argument("--thresholds", type=Path, help="thresholds TOML (default: detectors/data/thresholds.toml)")
     p.set_defaults(func=cmd_replay)
+
+    p = sub.add_parser("publish", help="publish history files into the input topics in event-time order, paced")
+    p.add_argument("inputs", type=Path, nargs="+", help="JSON Lines (.jsonl, .gz) or Parquet files")
+    p.add_argument("--rate", type=float, help="events per second")
+    p.add_argument("--speed", type=float, help="event-time seconds per second (86400: a day per second)")
+    p.set_defaults(func=cmd_publish)
+
+    p = sub.add_parser("watch", help="a live feed of alerts.v1, filtered")
+    p.add_argument("--severity", default="low", help="minimum severity: low, medium, high, critical")
+    p.add_argument("--typology", action="append", help="only this typology (repeatable)")
+    p.add_argument("--country", action="append", help="subject or related party in this country (ISO code; repeatable)")
+    p.add_argument("--party", help="a party whose name or entity_id contains this")
+    p.add_argument("--from-beginning", action="store_true", help="show the alerts already in the topic too")
+    p.add_argument("--exit-after-idle", type=float, help=argparse.SUPPRESS)  # for scripts and tests
+    p.set_defaults(func=cmd_watch)
 
     p = sub.add_parser("train", help="train the anomaly model on history files or a simulation")
     p.add_argument("inputs", type=Path, nargs="*", help="JSON Lines / Parquet event files")

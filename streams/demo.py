@@ -1,10 +1,11 @@
 """``chokepoint demo``: the whole live path on one machine, started and stopped in order.
 
-Broker (embedded unless an external cluster is configured) -> a worker in its own
-process -> the simulator publishing at a steady rate, with a small share of malformed
-messages so the dead-letter path is visible -> a live summary read from the worker's
-``/stats/`` endpoint. Ctrl-C (or SIGTERM, or ``--duration``) stops the publisher, then
-the worker (SIGTERM, Faust's graceful shutdown), then the broker.
+Broker (embedded unless an external cluster is configured) -> two workers in their own
+processes, sharing the work -> the simulator publishing at a steady rate, with a small
+share of malformed messages so the dead-letter path is visible -> on screen, the
+workers' counts (from ``/stats/``) and the latest alerts read from ``alerts.v1``.
+Ctrl-C (or SIGTERM, or ``--duration``) stops the publisher, then the workers (SIGTERM,
+Faust's graceful shutdown), then the broker.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import urllib.error
 import urllib.request
 from pathlib import Path
 
-from rich.console import Console
+from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
@@ -89,7 +90,40 @@ class WorkerProcess:
         return self.process.returncode
 
 
-def _summary(published: PublishStats, stats: dict, elapsed: float) -> Table:
+class AlertFeed:
+    """The latest alerts on ``alerts.v1``, read in a background thread for the screen."""
+
+    def __init__(self, settings: Settings, bootstrap_servers: str, keep: int = 10) -> None:
+        self.latest: list = []
+        self.by_typology: dict[str, int] = {}
+        self.keep = keep
+        self._ids: set[str] = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, args=(settings, bootstrap_servers), name="alert-feed", daemon=True)
+        self._thread.start()
+
+    def _run(self, settings: Settings, bootstrap_servers: str) -> None:
+        from streams.watch import AlertFilter, watch
+
+        def keep(line) -> None:
+            self.latest = [line, *self.latest][: self.keep]
+
+        def count(alert) -> None:
+            if alert.alert_id not in self._ids:
+                self._ids.add(alert.alert_id)
+                self.by_typology[alert.typology] = self.by_typology.get(alert.typology, 0) + 1
+
+        try:
+            watch(settings, bootstrap_servers, AlertFilter(), emit=keep, on_alert=count, should_stop=self._stop.is_set)
+        except Exception:  # noqa: BLE001 - the screen must not die with the feed
+            pass
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+
+def _summary(published: PublishStats, stats: dict, elapsed: float, feed: AlertFeed | None = None) -> Group:
     table = Table(title=f"chokepoint demo  ({elapsed:,.0f}s, Ctrl-C to stop)", show_lines=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -102,8 +136,24 @@ def _summary(published: PublishStats, stats: dict, elapsed: float) -> Table:
         topic, reason = key.split("|")
         table.add_row(f"worker: dead-lettered {reason} from {topic}", f"{value:,.0f}")
     seen = sum(stats.get("events", {}).values()) + sum(stats.get("invalid", {}).values())
-    table.add_row("worker throughput (events/s)", f"{seen / elapsed:,.0f}" if elapsed else "-")
-    return table
+    table.add_row("workers: throughput (events/s)", f"{seen / elapsed:,.0f}" if elapsed else "-")
+    if feed is not None:
+        for typology, count in sorted(feed.by_typology.items()):
+            table.add_row(f"alerts: {typology}", f"{count:,}")
+    parts: list = [table]
+    if feed is not None and feed.latest:
+        parts.append("latest alerts (`chokepoint watch` for the full feed):")
+        parts.extend(feed.latest)
+    return Group(*parts)
+
+
+def _merged(stats: list[dict]) -> dict:
+    out: dict[str, dict[str, float]] = {}
+    for one in stats:
+        for section, values in one.items():
+            for key, value in values.items():
+                out.setdefault(section, {})[key] = out.get(section, {}).get(key, 0.0) + value
+    return out
 
 
 def run_demo(
@@ -114,6 +164,7 @@ def run_demo(
     duration_s: float | None = None,
     config_file: Path | None = None,
     target_events: int = 200_000,
+    workers: int = 2,
 ) -> int:
     from streams.simulate import SimulationConfig, simulate
 
@@ -125,13 +176,17 @@ def run_demo(
     DEMO_DIR.mkdir(parents=True, exist_ok=True)
     console.print("starting the broker ...")
     with kafka_connection(settings, log_path=DEMO_DIR / "broker.log") as bootstrap:
-        console.print(f"Kafka at {bootstrap}; starting a worker (log: {DEMO_DIR / 'worker.log'}) ...")
-        worker = WorkerProcess(bootstrap, settings.worker.web_port, DEMO_DIR / "worker.log", config_file)
+        console.print(f"Kafka at {bootstrap}; starting {workers} workers (logs: {DEMO_DIR}/worker-N.log) ...")
+        processes = [
+            WorkerProcess(bootstrap, settings.worker.web_port + i, DEMO_DIR / f"worker-{i + 1}.log", config_file)
+            for i in range(workers)
+        ]
+        feed = None
         try:
-            worker.wait_ready()
-            console.print(
-                f"worker ready: http://127.0.0.1:{settings.worker.web_port}/metrics  /stats/  /health  /ready"
-            )
+            for process in processes:
+                process.wait_ready()
+                console.print(f"worker ready: http://127.0.0.1:{process.web_port}/metrics  /stats/  /health  /ready")
+            feed = AlertFeed(settings, bootstrap)
             simulation = simulate(SimulationConfig(seed=seed, target_events=target_events))
             published = PublishStats()
             publisher = threading.Thread(
@@ -155,20 +210,25 @@ def run_demo(
                     elapsed = time.monotonic() - started
                     if duration_s is not None and elapsed >= duration_s:
                         break
-                    try:
-                        _, stats = worker.get("/stats/")
-                    except (urllib.error.URLError, OSError, ValueError):
-                        stats = {}
-                    live.update(_summary(published, stats, elapsed))
-                    if worker.process.poll() is not None:
-                        console.print("[red]the worker exited; see its log[/red]")
+                    stats = []
+                    for process in processes:
+                        try:
+                            stats.append(process.get("/stats/")[1])
+                        except (urllib.error.URLError, OSError, ValueError):
+                            pass
+                    live.update(_summary(published, _merged(stats), elapsed, feed))
+                    if any(p.process.poll() is not None for p in processes):
+                        console.print("[red]a worker exited; see its log[/red]")
                         return 1
                     stopping.wait(1.0)
             stopping.set()
             publisher.join(timeout=30)
             console.print("\nstopping ...")
         finally:
-            code = worker.stop()
-            console.print(f"worker stopped (exit code {code}).")
+            if feed is not None:
+                feed.stop()
+            for process in processes:
+                code = process.stop()
+                console.print(f"worker on port {process.web_port} stopped (exit code {code}).")
     console.print("broker stopped. Bye.")
     return 0

@@ -7,6 +7,7 @@ records by their id so that compaction keeps the latest version of each.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 import time
 from collections.abc import Callable, Iterable
@@ -43,18 +44,28 @@ def record_key(event: dict[str, Any]) -> bytes:
     return str(event.get(_KEY_FIELD.get(event.get("event_type", ""), "event_id"), "")).encode()
 
 
+def _event_seconds(event: dict[str, Any]) -> float:
+    value = event["event_time"]
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.timestamp()
+
+
 def publish_events(
     events: Iterable[dict[str, Any]],
     settings: Settings,
     *,
     bootstrap_servers: str | None = None,
     rate: float | None = None,
+    speed: float | None = None,
     junk_ratio: float = 0.0,
     seed: int = 0,
     should_stop: Callable[[], bool] = lambda: False,
     stats: PublishStats | None = None,
 ) -> PublishStats:
-    """Send each event to its topic; ``rate`` events/s (None: as fast as possible).
+    """Send each event to its topic, paced by ``rate`` (events per wall-clock second) or
+    ``speed`` (event-time seconds per wall-clock second: 86400 plays a day per second);
+    neither: as fast as possible. Events should come in event-time order.
 
     ``stats`` is updated in place as messages go out, so another thread can watch it.
     """
@@ -68,10 +79,17 @@ def publish_events(
     rng = random.Random(seed)
     stats = stats if stats is not None else PublishStats()
     start = time.monotonic()
+    first_time: float | None = None
     try:
         for event in events:
             if should_stop():
                 break
+            if speed:
+                at = _event_seconds(event)
+                first_time = at if first_time is None else first_time
+                ahead = start + (at - first_time) / speed - time.monotonic()
+                if ahead > 0:
+                    time.sleep(ahead)
             topic = TOPIC_FOR_EVENT_TYPE[event["event_type"]]
             producer.send(topic, key=record_key(event), value=encoder.encode(event))
             stats.sent += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
@@ -18,7 +18,7 @@ from typing import overload
 from schemas import DeadLetter, Entity, Event, ScreeningEntry, ValidationError, decode
 from streams.validation import admit
 
-__all__ = ["EventsInOrder", "ReplayInput", "read_events", "iter_raw_messages"]
+__all__ = ["EventsInOrder", "ReplayInput", "read_events", "read_records", "iter_raw_messages"]
 
 #: Rows converted from Parquet to JSON per slice (bounds memory on large files).
 _PARQUET_SLICE = 100_000
@@ -107,27 +107,41 @@ def read_events(
     says. ``since``/``until`` bound trade events; reference records (registry, screening)
     up to ``until`` are always kept, because detection needs the registry as it stood.
     """
+    records = ((path.name, None, number, raw) for path in paths for number, raw in iter_raw_messages(path))
+    return read_records(records, since=since, until=until, received_at=received_at)
+
+
+def read_records(
+    records: Iterable[tuple[str, int | None, int | None, bytes | None]],
+    *,
+    since: dt.datetime | None = None,
+    until: dt.datetime | None = None,
+    received_at: dt.datetime | None = None,
+) -> ReplayInput:
+    """``read_events`` over ``(topic or file name, partition, offset or line, raw)`` records.
+
+    A contract topic name restricts which event types it accepts, as in the live stream.
+    """
     received_at = received_at or dt.datetime.now(dt.timezone.utc)
     result = ReplayInput()
     keyed: list[tuple[dt.datetime, int, bytes]] = []
     position = 0
-    for path in paths:
-        for number, raw in iter_raw_messages(path):
-            result.read += 1
-            event, letter, _ = admit(raw, topic=path.name, offset=number, received_at=received_at)
-            if letter is not None:
-                result.deadletters.append(letter)
-                continue
-            assert event is not None
-            time = event.event_time
-            if until is not None and time > until:
-                result.skipped_by_time += 1
-                continue
-            if since is not None and time < since and not isinstance(event, (Entity, ScreeningEntry)):
-                result.skipped_by_time += 1
-                continue
-            keyed.append((time, position, bytes(raw)))
-            position += 1
+    for label, partition, number, raw in records:
+        result.read += 1
+        event, letter, _ = admit(raw, topic=label, partition=partition, offset=number, received_at=received_at)
+        if letter is not None:
+            result.deadletters.append(letter)
+            continue
+        assert event is not None and raw is not None
+        time = event.event_time
+        if until is not None and time > until:
+            result.skipped_by_time += 1
+            continue
+        if since is not None and time < since and not isinstance(event, (Entity, ScreeningEntry)):
+            result.skipped_by_time += 1
+            continue
+        keyed.append((time, position, bytes(raw)))
+        position += 1
     keyed.sort(key=lambda item: (item[0], item[1]))
     result.events = EventsInOrder([raw for _, _, raw in keyed])
     return result

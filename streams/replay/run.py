@@ -10,9 +10,9 @@ from pathlib import Path
 
 from detectors.engine import Engine
 from schemas import Alert, DeadLetter, Event
-from streams.replay.reader import read_events
+from streams.replay.reader import ReplayInput, read_events
 
-__all__ = ["ReplayResult", "run_engine", "replay_files", "involves"]
+__all__ = ["ReplayResult", "run_engine", "replay_files", "replay_input", "involves"]
 
 
 @dataclass
@@ -64,6 +64,20 @@ def replay_files(
     a chain needs the other parties too."""
     started = time.perf_counter()
     data = read_events(paths, since=since, until=until)
+    return replay_input(data, started, entity=entity, batch_size=batch_size, on_batch=on_batch, on_read=on_read, engine=engine)
+
+
+def replay_input(
+    data: ReplayInput,
+    started: float,
+    *,
+    entity: str | None = None,
+    batch_size: int = 10_000,
+    on_batch: Callable[[int], None] | None = None,
+    on_read: Callable[[int], None] | None = None,
+    engine: Engine | None = None,
+) -> ReplayResult:
+    """Run validated, ordered input (from files or from Kafka) through the engine."""
     if on_read is not None:
         on_read(len(data.events))
     engine = run_engine(data.events, engine, batch_size=batch_size, on_batch=on_batch)

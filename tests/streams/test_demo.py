@@ -54,7 +54,7 @@ def test_demo_runs_the_live_path_and_ctrl_c_stops_everything(isolated_env):
                 break
         assert any("worker ready" in line for line in lines), "".join(lines)
         processes = _descendants(demo.pid)
-        assert len(processes) >= 2, "broker and worker run as child processes"
+        assert len(processes) >= 3, "broker and two workers run as child processes"
         time.sleep(12)
         demo.send_signal(signal.SIGINT)
         output = "".join(lines) + demo.stdout.read()
@@ -68,4 +68,6 @@ def test_demo_runs_the_live_path_and_ctrl_c_stops_everything(isolated_env):
     assert sum(valid) > 100, output
     assert re.search(r"dead-lettered \w+ from", output), output
     assert not [pid for pid in processes if _alive(pid)], "no process left behind"
-    assert (isolated_env / "var" / "demo" / "worker.log").exists()
+    assert (isolated_env / "var" / "demo" / "worker-2.log").exists()
+    alerts = [int(n.replace(",", "")) for n in re.findall(r"alerts: \w+\W+([\d,]+)", output)]
+    assert sum(alerts) > 0, output
