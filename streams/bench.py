@@ -27,6 +27,7 @@ class BenchResult:
     samples: tuple[float, ...]
     target: float | None
     command: str
+    at_most: bool = False  # the target is a ceiling (latency), not a floor (throughput)
 
     @property
     def median(self) -> float:
@@ -34,11 +35,13 @@ class BenchResult:
 
     @property
     def passed(self) -> bool | None:
-        return None if self.target is None else self.median >= self.target
+        if self.target is None:
+            return None
+        return self.median <= self.target if self.at_most else self.median >= self.target
 
     def row(self) -> str:
         mark = {True: "pass", False: "MISS", None: "-"}[self.passed]
-        target = f">= {self.target:,.0f}" if self.target is not None else "-"
+        target = f"{'<=' if self.at_most else '>='} {self.target:,.0f}" if self.target is not None else "-"
         spread = " / ".join(f"{s:,.0f}" for s in (min(self.samples), self.median, max(self.samples)))
         return f"| {self.what} | {self.median:,.0f} {self.unit} | {target} | {mark} | {spread} | `{self.command}` |"
 
@@ -178,10 +181,17 @@ def bench_replay(events: int = 100_000, repeat: int = 1, seed: int = 1) -> list[
     return results
 
 
+def bench_live(**options: int) -> list[BenchResult]:
+    from streams.bench_live import bench_live as run
+
+    return run(**options)
+
+
 SUITES: dict[str, Callable[..., list[BenchResult]]] = {
     "decode": bench_decode,
     "simulate": bench_simulate,
     "replay": bench_replay,
+    "live": bench_live,
 }
 
 

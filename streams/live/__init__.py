@@ -8,7 +8,7 @@
 ``streams.worker`` wires these to Faust.
 """
 
-from streams.live.envelope import Envelope, decode_envelope, event_envelope, idle_envelope
+from streams.live.envelope import Envelope, decode_envelope, event_envelope, events_envelope, idle_envelope
 from streams.live.sequencer import Sequencer
 from streams.live.shard import DetectionShard
 from streams.live.sources import SourceProgress, source_name
@@ -20,6 +20,7 @@ __all__ = [
     "SourceProgress",
     "decode_envelope",
     "event_envelope",
+    "events_envelope",
     "idle_envelope",
     "source_name",
 ]

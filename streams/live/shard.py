@@ -59,15 +59,16 @@ class DetectionShard:
         if envelope.kind == "idle":
             self.sequencer.idle(envelope.source)
             return
-        event = decode(bytes(envelope.event))  # type: ignore[arg-type]
-        if isinstance(event, ValidationError):
-            self.malformed += 1
-            return
-        if self.engine.has_seen(event.event_id):
-            self.duplicates += 1
-            return
-        if not self.sequencer.add(envelope.source, event.event_time, event.event_id, (event, envelope.ingested_at)):
-            self.duplicates += 1
+        for item in envelope.events:
+            event = decode(bytes(item.event))
+            if isinstance(event, ValidationError):
+                self.malformed += 1
+                continue
+            if self.engine.has_seen(event.event_id):
+                self.duplicates += 1
+                continue
+            if not self.sequencer.add(item.source, event.event_time, event.event_id, (event, item.ingested_at)):
+                self.duplicates += 1
 
     def step(self, detected_at: dt.datetime) -> StepResult:
         """Run the detectors over what the watermark releases; flush when every source is idle."""

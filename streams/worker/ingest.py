@@ -1,8 +1,8 @@
 """Stage one: validate every input message once, dead-letter the bad, fan out the good.
 
-Runs on any number of workers (input partitions are shared by the group). Each valid
-event goes, in an envelope naming its source partition, to every partition of the
-detection topic; each source read to its end is announced idle there. Sends are awaited
+Runs on any number of workers (input partitions are shared by the group). The valid
+events of each micro-batch go, each tagged with its source partition, to every
+partition of the detection topic in one message; each source read to its end is announced idle there. Sends are awaited
 before the batch is acknowledged, and Faust flushes the producer before it commits, so
 a worker killed at any point has either forwarded a message or will read it again.
 """
@@ -15,7 +15,8 @@ import time
 import faust
 
 from schemas import encode
-from streams.live import SourceProgress, event_envelope, idle_envelope, source_name
+from streams.live import SourceProgress, events_envelope, idle_envelope, source_name
+from streams.live.envelope import MAX_EVENTS_PER_MESSAGE
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS
 from streams.validation import admit
@@ -44,6 +45,7 @@ def register_ingest(
             metrics.batch_size.observe(len(batch))
             received_at = dt.datetime.now(dt.timezone.utc)
             ingested_at = time.time()
+            forward: list[tuple[str, object, float]] = []
             for event in batch:
                 message = event.message
                 source = source_name(message.topic, message.partition)
@@ -58,11 +60,14 @@ def register_ingest(
                     await deadletters.send(key=key, value=encode(letter))
                 else:
                     metrics.events.labels(message.topic, kind).inc()
-                    envelope = event_envelope(source, valid, ingested_at)
-                    key = valid.event_id.encode()
-                    for partition in fan_out:
-                        await detection.send(key=key, value=envelope, partition=partition)
-                progress.processed(source, message.offset)
+                    forward.append((source, valid, ingested_at))
+            for start in range(0, len(forward), MAX_EVENTS_PER_MESSAGE):
+                envelope = events_envelope(forward[start : start + MAX_EVENTS_PER_MESSAGE])  # type: ignore[arg-type]
+                for partition in fan_out:
+                    await detection.send(key=None, value=envelope, partition=partition)
+            # only now are these offsets forwarded: the idle check must not run ahead of them
+            for event in batch:
+                progress.processed(source_name(event.message.topic, event.message.partition), event.message.offset)
 
     @app.timer(w.idle_check_s)
     async def announce_idle() -> None:

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from detectors.engine import Engine
 from detectors.registry import FAMILIES, default_detectors, family_detectors
 from schemas import Event, decode
-from streams.live import DetectionShard, decode_envelope, event_envelope, idle_envelope
+from streams.live import DetectionShard, decode_envelope, events_envelope, idle_envelope
 from streams.simulate import SimulationConfig, simulate
 from streams.topics import TOPIC_FOR_EVENT_TYPE
 
@@ -59,22 +59,23 @@ def expected(events: list[Event]) -> list[dict]:
 
 
 def _log(events: list[Event], rng: random.Random, redeliver: int) -> list[bytes]:
-    """One detection partition's log: sources interleaved at random, each in order."""
-    queues: dict[str, list[bytes]] = {s: [] for s in SOURCES}
+    """One detection partition's log: sources interleaved at random, each in order,
+    several events per message as the ingest stage batches them."""
+    queues: dict[str, list[tuple[str, Event, float]]] = {s: [] for s in SOURCES}
     for event in events:
         topic = TOPIC_FOR_EVENT_TYPE[event.event_type]
         source = f"{topic}:{zlib.crc32(event.event_id.encode()) % PARTITIONS[topic]}"
-        queues[source].append(event_envelope(source, event, 0.0))
+        queues[source].append((source, event, 0.0))
     log: list[bytes] = []
-    live = [s for s in SOURCES]
+    live = list(SOURCES)
     while live:
         source = rng.choice(live)
         take = rng.randint(1, 40)
-        log.extend(queues[source][:take])
+        log.append(events_envelope(queues[source][:take]))
         del queues[source][:take]
         if rng.random() < 0.3 and log and redeliver:
             start = rng.randrange(len(log))
-            log.extend(log[start : start + rng.randint(1, 5)])  # a restarted ingest re-sends
+            log.extend(log[start : start + rng.randint(1, 3)])  # a restarted ingest re-sends
             redeliver -= 1
         if not queues[source]:
             log.append(idle_envelope(source))
@@ -128,7 +129,7 @@ def test_without_the_sequencer_arrival_order_would_change_alerts(events, expecte
     rng = random.Random(1)
     engine = Engine(default_detectors())
     envelopes = [decode_envelope(v) for v in _log(events, rng, redeliver=0)]
-    arrival_events = [decode(bytes(e.event)) for e in envelopes if e.kind == "event"]
+    arrival_events = [decode(bytes(item.event)) for e in envelopes if e.kind == "events" for item in e.events]
     for start in range(0, len(arrival_events), 50):
         engine.process(arrival_events[start : start + 50], DETECTED_AT)
     engine.flush(DETECTED_AT)
@@ -139,6 +140,7 @@ def test_malformed_log_messages_are_counted_and_skipped() -> None:
     shard = DetectionShard("screening", family_detectors("screening"), ["a:0"])
     shard.apply(0, b"not an envelope")
     shard.apply(1, None)
-    shard.apply(2, b'{"kind":"event","source":"a:0","event":{"event_type":"order"}}')
-    assert shard.malformed == 3
-    assert shard.next_offset == 3
+    shard.apply(2, b'{"kind":"events","events":[["a:0",0.0,{"event_type":"order"}]]}')
+    shard.apply(3, b'{"kind":"events","events":[]}')
+    assert shard.malformed == 4
+    assert shard.next_offset == 4

@@ -1,0 +1,169 @@
+"""``chokepoint bench live``: the live worker on the embedded broker, measured.
+
+* **Backlog drain**: the same simulated backlog is drained by a pass-through Faust agent
+  and by one worker with every detector on, in one run; events/s of each and the ratio.
+  Timed from the first event consumed to the last event processed by every shard, so
+  group-join time (half the session timeout on this broker) is not counted.
+* **Latency**: a worker that is caught up, the simulator publishing at a steady rate;
+  for every alert message, the time from publishing the newest event in its evidence to
+  receiving the alert, p50 and p99.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+import uuid
+from pathlib import Path
+
+from streams.bench import BenchResult
+
+__all__ = ["bench_live"]
+
+COMMAND = "chokepoint bench live"
+
+
+def _stats(port: int) -> dict:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/stats/", timeout=2) as response:
+            return json.loads(response.read())
+    except (OSError, ValueError):
+        return {}
+
+
+def _spawn(module: list[str], bootstrap: str, port: int, log: Path) -> subprocess.Popen:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CHOKEPOINT_")}
+    env.update(
+        CHOKEPOINT_KAFKA__BOOTSTRAP_SERVERS=bootstrap,
+        CHOKEPOINT_WORKER__APP_ID=f"bench-{uuid.uuid4().hex[:6]}",
+        CHOKEPOINT_WORKER__WEB_PORT=str(port),
+        CHOKEPOINT_WORKER__DATA_DIR=str(log.parent / "faust-{conf.name}"),
+    )
+    return subprocess.Popen([sys.executable, "-m", *module], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
+
+
+def _drain(process: subprocess.Popen, port: int, done, timeout_s: float = 1800) -> float:
+    """Seconds from the first event consumed to ``done(stats)``."""
+    first = None
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            if process.poll() is not None:
+                raise RuntimeError("benchmark process died")
+            stats = _stats(port)
+            consumed = sum(stats.get("events", {}).values())
+            now = time.monotonic()
+            if consumed and first is None:
+                first = now
+            if first is not None and done(stats):
+                return now - first
+            time.sleep(0.1)
+        raise TimeoutError("drain did not finish")
+    finally:
+        process.terminate()
+        process.wait(60)
+
+
+def bench_live(events: int = 20_000, repeat: int = 1, seed: int = 1, rate: float = 1000.0, seconds: float = 30.0) -> list[BenchResult]:
+    from streams.broker import EmbeddedBroker, ensure_topics
+    from streams.broker.embedded import free_port
+    from streams.publish import publish_events
+    from streams.settings import load_settings
+    from streams.simulate import SimulationConfig, simulate
+    from streams.topics import contract_topics
+
+    simulated = list(simulate(SimulationConfig(seed=seed, target_events=events)).events)
+    count = len(simulated)
+    passthrough_rates, worker_rates, ratios, p50s, p99s = [], [], [], [], []
+    with tempfile.TemporaryDirectory(prefix="chokepoint-bench-live-") as tmp:
+        work = Path(tmp)
+        for _ in range(repeat):
+            with EmbeddedBroker(port=0, log_path=work / "tansu.log") as broker:
+                settings = load_settings(kafka={"bootstrap_servers": broker.bootstrap_servers})
+                ensure_topics(settings.kafka, contract_topics(settings), broker.bootstrap_servers)
+                publish_events(simulated, settings)
+                port = free_port()
+                process = _spawn(["streams.worker.passthrough"], broker.bootstrap_servers, port, work / "passthrough.log")
+                passthrough_s = _drain(process, port, lambda s: s.get("events", {}).get("all", 0) >= count)
+                port = free_port()
+                process = _spawn(["streams.cli", "worker"], broker.bootstrap_servers, port, work / "worker.log")
+                worker_s = _drain(process, port, lambda s: len(s.get("shards", {})) >= 5 and min(s["shards"].values()) >= count)
+            passthrough_rates.append(count / passthrough_s)
+            worker_rates.append(count / worker_s)
+            ratios.append(100.0 * passthrough_s / worker_s)
+            p50, p99 = _latency(simulated, rate, seconds, work)
+            p50s.append(p50 * 1000)
+            p99s.append(p99 * 1000)
+    size = f"{count:,} events"
+    return [
+        BenchResult(f"pass-through Faust agent, backlog drain, {size}", "events/s", tuple(passthrough_rates), None, COMMAND),
+        BenchResult(f"live worker, all detectors, backlog drain, {size}", "events/s", tuple(worker_rates), None, COMMAND),
+        BenchResult("live worker / pass-through agent, same run", "%", tuple(ratios), 80.0, COMMAND),
+        BenchResult(f"live latency publish-to-alert p50 at {rate:,.0f} events/s", "ms", tuple(p50s), None, COMMAND),
+        BenchResult(f"live latency publish-to-alert p99 at {rate:,.0f} events/s", "ms", tuple(p99s), 200.0, COMMAND, at_most=True),
+    ]
+
+
+def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> tuple[float, float]:
+    from kafka import KafkaConsumer, TopicPartition
+
+    from streams.broker import EmbeddedBroker, ensure_topics
+    from streams.broker.embedded import free_port
+    from streams.publish import publish_events
+    from streams.settings import load_settings
+    from streams.topics import ALERTS, contract_topics
+
+    sample = simulated[: int(rate * seconds)]
+    published_at: dict[str, float] = {}
+    received: list[tuple[float, list[str]]] = []
+    with EmbeddedBroker(port=0, log_path=work / "tansu-latency.log") as broker:
+        settings = load_settings(kafka={"bootstrap_servers": broker.bootstrap_servers})
+        ensure_topics(settings.kafka, contract_topics(settings), broker.bootstrap_servers)
+        port = free_port()
+        process = _spawn(["streams.cli", "worker"], broker.bootstrap_servers, port, work / "worker-latency.log")
+        stop = threading.Event()
+
+        def consume() -> None:
+            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest")
+            consumer.assign([TopicPartition(ALERTS, p) for p in sorted(consumer.partitions_for_topic(ALERTS) or {0})])
+            while not stop.is_set():
+                for records in consumer.poll(100).values():
+                    now = time.time()
+                    for record in records:
+                        received.append((now, json.loads(record.value)["evidence"]))
+            consumer.close()
+
+        reader = threading.Thread(target=consume, daemon=True)
+        reader.start()
+        try:
+            deadline = time.monotonic() + 120
+            while not _stats(port).get("shards") and time.monotonic() < deadline:
+                time.sleep(0.5)  # ready: shards exist once the group has settled
+            time.sleep(2)
+
+            def stamped():
+                for event in sample:
+                    published_at[event["event_id"]] = time.time()
+                    yield event
+
+            publish_events(stamped(), settings, rate=rate)
+            time.sleep(10)
+        finally:
+            stop.set()
+            reader.join(10)
+            process.terminate()
+            process.wait(60)
+    latencies = sorted(
+        now - max(published_at[e] for e in evidence if e in published_at)
+        for now, evidence in received
+        if any(e in published_at for e in evidence)
+    )
+    if not latencies:
+        raise RuntimeError("no alerts during the latency run")
+    return latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
