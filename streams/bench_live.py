@@ -70,7 +70,9 @@ def _drain(process: subprocess.Popen, port: int, done, timeout_s: float = 1800) 
         process.wait(60)
 
 
-def bench_live(events: int = 20_000, repeat: int = 1, seed: int = 1, rate: float = 1000.0, seconds: float = 30.0) -> list[BenchResult]:
+def bench_live(
+    events: int = 20_000, repeat: int = 1, seed: int = 1, rates: tuple[float, ...] = (250.0, 1000.0), seconds: float = 30.0
+) -> list[BenchResult]:
     from streams.broker import EmbeddedBroker, ensure_topics
     from streams.broker.embedded import free_port
     from streams.publish import publish_events
@@ -80,7 +82,9 @@ def bench_live(events: int = 20_000, repeat: int = 1, seed: int = 1, rate: float
 
     simulated = list(simulate(SimulationConfig(seed=seed, target_events=events)).events)
     count = len(simulated)
-    passthrough_rates, worker_rates, ratios, p50s, p99s = [], [], [], [], []
+    passthrough_rates, worker_rates, ratios = [], [], []
+    p50s: dict[float, list[float]] = {r: [] for r in rates}
+    p99s: dict[float, list[float]] = {r: [] for r in rates}
     with tempfile.TemporaryDirectory(prefix="chokepoint-bench-live-") as tmp:
         work = Path(tmp)
         for _ in range(repeat):
@@ -97,17 +101,23 @@ def bench_live(events: int = 20_000, repeat: int = 1, seed: int = 1, rate: float
             passthrough_rates.append(count / passthrough_s)
             worker_rates.append(count / worker_s)
             ratios.append(100.0 * passthrough_s / worker_s)
-            p50, p99 = _latency(simulated, rate, seconds, work)
-            p50s.append(p50 * 1000)
-            p99s.append(p99 * 1000)
+            for rate in rates:
+                p50, p99 = _latency(simulated, rate, seconds, work)
+                p50s[rate].append(p50 * 1000)
+                p99s[rate].append(p99 * 1000)
     size = f"{count:,} events"
-    return [
+    results = [
         BenchResult(f"pass-through Faust agent, backlog drain, {size}", "events/s", tuple(passthrough_rates), None, COMMAND),
         BenchResult(f"live worker, all detectors, backlog drain, {size}", "events/s", tuple(worker_rates), None, COMMAND),
         BenchResult("live worker / pass-through agent, same run", "%", tuple(ratios), 80.0, COMMAND),
-        BenchResult(f"live latency publish-to-alert p50 at {rate:,.0f} events/s", "ms", tuple(p50s), None, COMMAND),
-        BenchResult(f"live latency publish-to-alert p99 at {rate:,.0f} events/s", "ms", tuple(p99s), 200.0, COMMAND, at_most=True),
     ]
+    for rate in rates:
+        target = 200.0 if rate == 1000.0 else None  # the performance issue's target is set at 1,000 events/s
+        results.append(BenchResult(f"live latency publish-to-alert p50 at {rate:,.0f} events/s", "ms", tuple(p50s[rate]), None, COMMAND))
+        results.append(
+            BenchResult(f"live latency publish-to-alert p99 at {rate:,.0f} events/s", "ms", tuple(p99s[rate]), target, COMMAND, at_most=True)
+        )
+    return results
 
 
 def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> tuple[float, float]:

@@ -128,6 +128,11 @@ class WorkerSettings(BaseModel):
     idle_check_s: float = Field(0.1, gt=0, description="how often to announce input partitions read to their end")
     idle_grace_s: float = Field(3.0, ge=0, description="an input partition with nothing to read after assignment is idle after this")
     log_level: str = "info"
+    processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
+        "at_least_once",
+        description="exactly_once needs a cluster with transactions (Kafka, not the embedded broker); "
+        "outputs are idempotent either way",
+    )
     # Faust keeps table state and its checkpoints here ("{conf.name}" is the app id);
     # under var/ so a worker never litters the directory it was started from.
     data_dir: str = "var/faust/{conf.name}"

@@ -76,6 +76,7 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=settings.kafka.replication_factor,
         topic_allow_declare=settings.kafka.create_topics,
+        processing_guarantee=w.processing_guarantee,
     )
     Path(app.conf.datadir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app.chokepoint_metrics = metrics  # type: ignore[attr-defined]

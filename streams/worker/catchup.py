@@ -25,6 +25,7 @@ async def read_range(
     stop: int,
     *,
     stall_timeout_s: float = 60.0,
+    read_committed: bool = False,
 ) -> AsyncIterator[list[tuple[int, bytes | None]]]:
     """Yield ``(offset, value)`` chunks for ``start <= offset < stop``."""
     if start >= stop:
@@ -34,6 +35,7 @@ async def read_range(
         group_id=None,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        isolation_level="read_committed" if read_committed else "read_uncommitted",
         **kafka.aiokafka_config(),
     )
     await consumer.start()

@@ -74,7 +74,9 @@ class ShardSet:
             return shard
         started = time.perf_counter()
         start = shard.next_offset
-        async for chunk in read_range(self.settings.kafka, self.bootstrap_servers, self.topic, partition, start, offset):
+        exactly_once = self.settings.worker.processing_guarantee == "exactly_once"
+        chunks = read_range(self.settings.kafka, self.bootstrap_servers, self.topic, partition, start, offset, read_committed=exactly_once)
+        async for chunk in chunks:
             for message_offset, value in chunk:
                 shard.apply(message_offset, value)
             shard.step(_now())
