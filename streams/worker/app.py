@@ -31,7 +31,7 @@ from streams.worker.detect import register_detect
 from streams.worker.ingest import register_ingest
 from streams.worker.metrics import WorkerMetrics
 
-__all__ = ["create_app", "faust_broker_url", "faust_credentials"]
+__all__ = ["base_app", "create_app", "faust_broker_url", "faust_credentials"]
 
 log = logging.getLogger(__name__)
 
@@ -55,10 +55,10 @@ def faust_credentials(settings: Settings) -> Any:
     return None
 
 
-def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetrics | None = None) -> faust.App:
+def base_app(settings: Settings, bootstrap_servers: str) -> faust.App:
+    """A Faust app with this project's connection, serialisation and group settings."""
     w = settings.worker
-    metrics = metrics or WorkerMetrics()
-    app = faust.App(
+    return faust.App(
         w.app_id,
         broker=faust_broker_url(bootstrap_servers),
         broker_credentials=faust_credentials(settings),
@@ -78,6 +78,11 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
         topic_allow_declare=settings.kafka.create_topics,
         processing_guarantee=w.processing_guarantee,
     )
+
+
+def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetrics | None = None) -> faust.App:
+    metrics = metrics or WorkerMetrics()
+    app = base_app(settings, bootstrap_servers)
     Path(app.conf.datadir).mkdir(parents=True, exist_ok=True)  # Faust creates only the last level
     app.chokepoint_metrics = metrics  # type: ignore[attr-defined]
     spec = detection_topic(settings)

@@ -11,29 +11,14 @@ from faust.web import Request, Response, View
 
 from streams.settings import Settings, load_settings
 from streams.topics import INPUT_TOPICS
-from streams.worker.app import faust_broker_url, faust_credentials
+from streams.worker.app import base_app
 
 __all__ = ["create_passthrough_app"]
 
 
 def create_passthrough_app(settings: Settings, bootstrap_servers: str) -> faust.App:
     w = settings.worker
-    app = faust.App(
-        w.app_id,
-        broker=faust_broker_url(bootstrap_servers),
-        broker_credentials=faust_credentials(settings),
-        store="memory://",
-        datadir=w.data_dir,
-        key_serializer="raw",
-        value_serializer="raw",
-        web_host=w.web_host,
-        web_port=w.web_port,
-        web_bind=w.web_host,
-        broker_session_timeout=w.session_timeout_s,
-        broker_heartbeat_interval=w.heartbeat_interval_s,
-        consumer_auto_offset_reset="earliest",
-        topic_allow_declare=False,
-    )
+    app = base_app(settings, bootstrap_servers)
     counted = {"events": 0}
     inputs = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes)
 
