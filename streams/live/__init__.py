@@ -8,7 +8,7 @@
 ``streams.worker`` wires these to Faust.
 """
 
-from streams.live.envelope import Envelope, decode_envelope, event_envelope, events_envelope, idle_envelope
+from streams.live.envelope import Envelope, decode_envelope, events_envelope, idle_envelope
 from streams.live.sequencer import Sequencer
 from streams.live.shard import DetectionShard
 from streams.live.sources import SourceProgress, source_name
@@ -19,7 +19,6 @@ __all__ = [
     "Sequencer",
     "SourceProgress",
     "decode_envelope",
-    "event_envelope",
     "events_envelope",
     "idle_envelope",
     "source_name",

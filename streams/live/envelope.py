@@ -18,7 +18,7 @@ import msgspec
 
 from schemas import Event, encode
 
-__all__ = ["Envelope", "Forwarded", "events_envelope", "event_envelope", "idle_envelope", "decode_envelope"]
+__all__ = ["Envelope", "Forwarded", "events_envelope", "idle_envelope", "decode_envelope"]
 
 
 class Forwarded(msgspec.Struct, frozen=True, array_like=True):
@@ -43,10 +43,6 @@ MAX_EVENTS_PER_MESSAGE = 250
 def events_envelope(items: Sequence[tuple[str, Event, float]]) -> bytes:
     """One message for ``(source, event, ingested_at)`` items, in their order."""
     return _encoder.encode(Envelope("events", events=[Forwarded(s, t, msgspec.Raw(encode(e))) for s, e, t in items]))
-
-
-def event_envelope(source: str, event: Event, ingested_at: float) -> bytes:
-    return events_envelope([(source, event, ingested_at)])
 
 
 def idle_envelope(source: str) -> bytes:

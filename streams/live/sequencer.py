@@ -76,7 +76,7 @@ class Sequencer:
 
     def drained(self) -> bool:
         """Every source is idle: nothing more is coming for now."""
-        return bool(self._latest) and len(self._idle) >= len(self._latest) and self._idle >= self._latest.keys()
+        return bool(self._latest) and self._idle >= self._latest.keys()
 
     def release(self) -> tuple[list[Any], bool]:
         """Items now safe to process, in (event_time, event_id) order; and ``drained``."""
