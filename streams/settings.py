@@ -127,6 +127,7 @@ class WorkerSettings(BaseModel):
     batch_within_s: float = Field(0.05, gt=0, description="longest wait to fill a micro-batch; bounds latency at low load")
     idle_check_s: float = Field(0.1, gt=0, description="how often to announce input partitions read to their end")
     idle_grace_s: float = Field(3.0, ge=0, description="an input partition with nothing to read after assignment is idle after this")
+    state_metrics_s: float = Field(30.0, gt=0, description="how often to weigh detector state for chokepoint_detector_state_bytes")
     log_level: str = "info"
     processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
         "at_least_once",

@@ -110,9 +110,11 @@ class AnomalyDetector:
         if isinstance(artefact, AnomalyModel):
             self.model = artefact
             self.model_version = getattr(artefact, "version_", None) or model_version(artefact)
+            self.trained_at: str | None = None
         else:
             self.model, metadata = load(Path(artefact) if artefact is not None else None)
             self.model_version = metadata["model_version"]
+            self.trained_at = metadata.get("trained_at")
         if tuple(self.model.feature_names_) != FEATURE_NAMES:
             raise ValueError("anomaly model was trained on other features: retrain it")
         self._countries = countries
@@ -124,6 +126,10 @@ class AnomalyDetector:
             countries = self._countries or (ref.countries if ref is not None else None)
             self._features = PartyFeatures(countries)
         return self._features
+
+    @property
+    def tracked_parties(self) -> int:
+        return len(self._features) if self._features is not None else 0
 
     # -- Detector protocol ---------------------------------------------------------------
 

@@ -46,6 +46,11 @@ class Detector(Protocol):
 
     name: str
 
+    @property
+    def tracked_parties(self) -> int:
+        """Parties the detector holds state for (a health metric; never their ids)."""
+        ...
+
     def observe(self, records: Sequence[TradeRecord], ref: Reference) -> list[Finding]: ...
 
     def on_reference_change(self, change: ReferenceChange, ref: Reference) -> list[Finding]: ...

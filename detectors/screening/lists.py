@@ -9,6 +9,8 @@ re-screening compares it with the version a party was last screened against.
 
 from __future__ import annotations
 
+import datetime as dt
+from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
@@ -23,6 +25,9 @@ class ScreeningList:
 
     def __init__(self) -> None:
         self._records: LatestRecords[ScreeningEntry] = LatestRecords(ScreeningEntry, key=lambda entry: entry.entry_id)
+        #: Event time of the newest record taken (listing or delisting): how fresh the list
+        #: is. A maximum, so it does not depend on the order records arrived in.
+        self.updated_at: dt.datetime | None = None
 
     @classmethod
     def of(cls, entries: Iterable[ScreeningEntry]) -> ScreeningList:
@@ -35,7 +40,13 @@ class ScreeningList:
     def apply(self, entry: ScreeningEntry) -> bool:
         """Take ``entry`` if it is newer than what is held; return whether state changed."""
         changed, _ = self._records.apply(entry)
+        if changed and (self.updated_at is None or entry.event_time > self.updated_at):
+            self.updated_at = entry.event_time
         return changed
+
+    def counts_by_list(self) -> dict[str, int]:
+        """Live entries per source list (``entity_list``, ``sdn``...)."""
+        return dict(Counter(entry.list for entry in self._records.live.values()))
 
     def get(self, entry_id: str) -> ScreeningEntry | None:
         """The live entry, or ``None`` when unknown or delisted."""

@@ -77,6 +77,10 @@ class TransshipmentDetector:
     def load_state(self, state: dict[str, Any]) -> None:
         self._state = State.from_json(state)
 
+    @property
+    def tracked_parties(self) -> int:
+        return self._state.tracked_parties()
+
     # -- internals --------------------------------------------------------------------------
     @property
     def state(self) -> State:

@@ -10,8 +10,10 @@ skipped, so a rebuild can overlap the live stream.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 
+from detectors.alerts import severity_rank
 from detectors.engine import Engine
 from detectors.engine.core import Detector
 from schemas import Alert, Event, ValidationError, decode
@@ -22,14 +24,20 @@ __all__ = ["DetectionShard", "StepResult"]
 
 
 class StepResult:
-    """Alerts from one step, and when the newest event behind them reached the worker."""
+    """Alerts from one step, and when the newest event behind them reached the worker.
 
-    __slots__ = ("alerts", "ingested_at", "released")
+    ``raised`` is the part of ``alerts`` an on-call analyst is paged for: alerts seen for
+    the first time, or at a higher severity than ever before (an update that only adds
+    evidence is not raised again).
+    """
 
-    def __init__(self, alerts: list[Alert], ingested_at: dict[str, float], released: int) -> None:
+    __slots__ = ("alerts", "ingested_at", "released", "raised")
+
+    def __init__(self, alerts: list[Alert], ingested_at: dict[str, float], released: int, raised: list[Alert] | None = None) -> None:
         self.alerts = alerts
         self.ingested_at = ingested_at  # event_id -> ingest wall clock, for released events
         self.released = released
+        self.raised = raised if raised is not None else []
 
     def ingest_time(self, alert: Alert) -> float | None:
         """Ingest time of the newest evidence event released in this step."""
@@ -46,6 +54,7 @@ class DetectionShard:
         self.malformed = 0
         self.duplicates = 0
         self._flushed = True
+        self._top_severity: dict[str, int] = {}  # alert_id -> highest severity rank raised
 
     def apply(self, offset: int, value: bytes | None) -> None:
         """Apply one log message; messages before ``next_offset`` were applied already."""
@@ -81,8 +90,30 @@ class DetectionShard:
         if drained and not self._flushed:
             alerts.extend(self.engine.flush(detected_at))
             self._flushed = True
-        return StepResult(alerts, ingested, len(events))
+        return StepResult(alerts, ingested, len(events), self._raised(alerts))
+
+    def _raised(self, alerts: list[Alert]) -> list[Alert]:
+        raised = []
+        for alert in alerts:
+            rank = severity_rank(alert.severity)
+            if rank > self._top_severity.get(alert.alert_id, -1):
+                self._top_severity[alert.alert_id] = rank
+                raised.append(alert)
+        return raised
 
     def alerts(self) -> list[Alert]:
         """Every alert this shard has raised, latest version of each."""
         return self.engine.alerts()
+
+    @property
+    def tracked_parties(self) -> int:
+        """Parties the shard's detectors hold state for (summed over its detectors)."""
+        return sum(detector.tracked_parties for detector in self.engine.detectors)
+
+    def state_bytes(self) -> int:
+        """Size of the detectors' serialised state (what a snapshot would weigh).
+
+        Serialises everything, so it costs time in proportion to the state: call it on a
+        slow timer, not per scrape.
+        """
+        return sum(len(json.dumps(d.to_state(), separators=(",", ":"), default=str)) for d in self.engine.detectors)

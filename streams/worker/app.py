@@ -18,6 +18,7 @@ parties (multi-hop chains, corporate groups, consolidation, peer baselines).
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 from pathlib import Path
 from typing import Any
@@ -25,11 +26,13 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from detectors.thresholds import Thresholds
 from streams.settings import Settings
 from streams.topics import ALERTS, DEADLETTER, detection_topic
 from streams.worker.detect import register_detect
 from streams.worker.ingest import register_ingest
 from streams.worker.metrics import WorkerMetrics
+from streams.worker.state_metrics import LagSource
 
 __all__ = ["base_app", "create_app", "faust_broker_url", "faust_credentials"]
 
@@ -93,8 +96,48 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
     app.chokepoint_shards = register_detect(  # type: ignore[attr-defined]
         app, settings, metrics, bootstrap_servers=bootstrap_servers, detection=detection, alerts=alerts
     )
+    metrics.watch(lags=_lag_source(app, metrics))
+    metrics.describe_worker(version=_package_version(), contract="v1", thresholds_version=Thresholds.load().version)
     _register_views(app, metrics)
     return app
+
+
+def _package_version() -> str:
+    try:
+        return importlib.metadata.version("chokepoint")
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def _lag_source(app: faust.App, metrics: WorkerMetrics) -> LagSource:
+    """Messages behind, per partition this worker holds: high watermark minus position.
+
+    The position is the next offset the worker has *finished* (forwarded, or its alerts
+    delivered), or Faust's committed offset before the first batch; a partition whose
+    high watermark the consumer has not fetched yet is left out rather than guessed.
+    """
+
+    def lags() -> list[tuple[str, int, int]]:
+        try:
+            consumer = app.consumer
+            assigned = sorted(consumer.assignment())
+        except Exception:  # not started, or mid-rebalance
+            return []
+        committed = getattr(consumer, "_committed_offset", {})
+        out = []
+        for tp in assigned:
+            try:
+                highwater = consumer.highwater(tp)
+            except Exception:
+                highwater = None
+            position = metrics.positions.get((tp.topic, tp.partition))
+            if position is None:
+                position = committed.get(tp) or 0
+            if highwater is not None:
+                out.append((tp.topic, tp.partition, max(0, highwater - position)))
+        return out
+
+    return lags
 
 
 def _register_views(app: faust.App, metrics: WorkerMetrics) -> None:

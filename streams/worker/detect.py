@@ -86,7 +86,9 @@ class ShardSet:
         self.metrics.rebuilds.labels(shard.family).inc()
         self.metrics.rebuild_seconds.labels(shard.family).observe(elapsed)
         log.info("shard %s caught up over offsets %d..%d in %.2f s", shard.family, start, offset, elapsed)
-        await publish(shard.alerts(), None)
+        republished = shard.alerts()
+        await publish(republished, None)
+        self.metrics.republished.labels(shard.family).inc(len(republished))
         return shard
 
 
@@ -106,13 +108,13 @@ def register_detect(
     w = settings.worker
     shards = ShardSet(app, settings, bootstrap_servers, detection.get_topic_name(), metrics)
 
-    async def publish(batch: list[Alert], ingest_time) -> None:
+    async def publish(batch: list[Alert], ingest_time, raised: list[Alert] | None = None) -> None:
         pending = []
         for alert in batch:
             pending.append(await alerts.send(key=alert.alert_id.encode(), value=encode(alert)))
-            metrics.alerts.labels(alert.typology, alert.severity, alert.detector).inc()
         if pending:
             await asyncio.gather(*pending)  # delivered before the batch is acknowledged
+        metrics.published(batch, raised or ())
         if ingest_time is not None:
             now = time.time()
             for alert in batch:
@@ -135,7 +137,14 @@ def register_detect(
                 started = time.perf_counter()
                 result = shard.step(_now())
                 metrics.detector_seconds.labels(shard.family).observe(time.perf_counter() - started)
-                metrics.observe_shard(shard)
-                await publish(result.alerts, result.ingest_time)
+                await publish(result.alerts, result.ingest_time, result.raised)
+            last = batch[-1].message
+            for partition in touched:
+                metrics.processed(last.topic, partition, max(e.message.offset for e in batch if e.message.partition == partition))
 
+    @app.timer(w.state_metrics_s)
+    async def weigh_state() -> None:
+        metrics.state.measure_state()
+
+    metrics.watch(shards=shards.shards.values())
     return shards

@@ -67,7 +67,9 @@ def register_ingest(
                     await detection.send(key=None, value=envelope, partition=partition)
             # only now are these offsets forwarded: the idle check must not run ahead of them
             for event in batch:
-                progress.processed(source_name(event.message.topic, event.message.partition), event.message.offset)
+                message = event.message
+                progress.processed(source_name(message.topic, message.partition), message.offset)
+                metrics.processed(message.topic, message.partition, message.offset)
 
     @app.timer(w.idle_check_s)
     async def announce_idle() -> None:

@@ -1,16 +1,29 @@
 """The worker's Prometheus metrics, in a registry of its own.
 
 Every worker (and every test) builds its own ``WorkerMetrics`` so that counts never leak
-between apps in one process. Labels are low-cardinality by construction: topic, event
-type, reason kind, typology, severity, detector and family come from closed sets; never
-a party name or an id.
+between apps in one process. Two kinds of metric live here:
+
+* **instruments** (counters, histograms) that the agents update as work happens;
+* **state read at scrape time** (shards, consumer lag, screening list, model) by a
+  collector (:mod:`streams.worker.state_metrics`) that reads the worker's live objects
+  when Prometheus asks, so a gauge can never be stale.
+
+Labels are low-cardinality by construction: topic, partition, event type, reason kind,
+typology, severity, detector, family and list name come from closed sets; never a party
+name or an id. ``tests/streams/worker/test_metrics.py`` checks the naming conventions.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, get_args
 
-from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
+
+from detectors.alerts import SEVERITIES
+from detectors.registry import FAMILIES
+from schemas._types import Typology
+from streams.worker.state_metrics import LagSource, WorkerStateCollector
 
 if TYPE_CHECKING:
     from streams.live import DetectionShard
@@ -18,6 +31,7 @@ if TYPE_CHECKING:
 __all__ = ["WorkerMetrics"]
 
 _LATENCY_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.2, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
+TYPOLOGIES: tuple[str, ...] = get_args(Typology)
 
 
 class WorkerMetrics:
@@ -45,6 +59,18 @@ class WorkerMetrics:
             ["typology", "severity", "detector"],
             registry=r,
         )
+        self.raised = Counter(
+            "chokepoint_alerts_raised_total",
+            "Alerts raised: seen for the first time, or at a higher severity than before. What pages an analyst.",
+            ["typology", "severity"],
+            registry=r,
+        )
+        self.republished = Counter(
+            "chokepoint_alerts_republished_total",
+            "Alerts published again after a shard caught up from its log (same ids, latest content), by family.",
+            ["family"],
+            registry=r,
+        )
         self.detection_latency = Histogram(
             "chokepoint_detection_latency_seconds",
             "From the worker receiving the event that completed a pattern to its alert being published.",
@@ -68,35 +94,36 @@ class WorkerMetrics:
             buckets=(0.1, 0.5, 1, 5, 10, 30, 60, 300),
             registry=r,
         )
-        self.late_events = Gauge(
-            "chokepoint_late_events", "Events that arrived after event time had passed them (processed late), by family.", ["family"], registry=r
-        )
-        self.redelivered = Gauge(
-            "chokepoint_redelivered_events", "Redelivered events dropped by a detection shard, by family.", ["family"], registry=r
-        )
-        self.buffered = Gauge(
-            "chokepoint_buffered_events", "Events waiting for the watermark in a detection shard, by family.", ["family"], registry=r
-        )
-        self.watermark = Gauge(
-            "chokepoint_watermark_timestamp_seconds",
-            "Event time up to which a detection shard has processed everything, by family.",
-            ["family"],
-            registry=r,
-        )
-        self.processed = Gauge(
-            "chokepoint_shard_events", "Events a detection shard has processed, by family.", ["family"], registry=r
-        )
-        self.open_alerts = Gauge("chokepoint_shard_alerts", "Alerts a detection shard holds, by family.", ["family"], registry=r)
+        self.info = Info("chokepoint_worker", "What this worker runs: package version, contract and thresholds version.", registry=r)
+        # Every closed-set combination starts at 0, so the first alert is an increase that
+        # rate() and increase() can see (a series born at 1 is invisible to them).
+        for typology in TYPOLOGIES:
+            for severity in SEVERITIES:
+                self.raised.labels(typology, severity)
+        for family in FAMILIES:
+            self.rebuilds.labels(family)
+            self.republished.labels(family)
+        self.state = WorkerStateCollector()
+        r.register(self.state)
+        #: (topic, partition) -> next offset to process, for the consumer-lag gauge.
+        self.positions: dict[tuple[str, int], int] = {}
 
-    def observe_shard(self, shard: DetectionShard) -> None:
-        family = shard.family
-        self.late_events.labels(family).set(shard.sequencer.late_events)
-        self.redelivered.labels(family).set(shard.duplicates + shard.engine.duplicates_dropped)
-        self.buffered.labels(family).set(len(shard.sequencer))
-        if shard.sequencer.released_to is not None:
-            self.watermark.labels(family).set(shard.sequencer.released_to.timestamp())
-        self.processed.labels(family).set(shard.engine.events_processed)
-        self.open_alerts.labels(family).set(len(shard.engine.book))
+    def describe_worker(self, *, version: str, contract: str, thresholds_version: str) -> None:
+        self.info.info({"version": version, "contract": contract, "thresholds_version": thresholds_version})
+
+    def watch(self, shards: Iterable[DetectionShard] | None = None, lags: LagSource | None = None) -> None:
+        """Point the scrape-time collector at the worker's shards and consumer lag."""
+        self.state.watch(shards, lags)
+
+    def processed(self, topic: str, partition: int, offset: int) -> None:
+        """The message at ``offset`` is done (forwarded, or its alerts delivered)."""
+        self.positions[(topic, partition)] = offset + 1
+
+    def published(self, alerts: Iterable, raised: Iterable) -> None:
+        for alert in alerts:
+            self.alerts.labels(alert.typology, alert.severity, alert.detector).inc()
+        for alert in raised:
+            self.raised.labels(alert.typology, alert.severity).inc()
 
     def exposition(self) -> bytes:
         return generate_latest(self.registry)
@@ -109,7 +136,6 @@ class WorkerMetrics:
                 for sample in family.samples:
                     if sample.name.endswith("_total"):
                         out[name]["|".join(sample.labels.values())] = sample.value
-        for family in self.processed.collect():
-            for sample in family.samples:
-                out["shards"][sample.labels["family"]] = sample.value
+        for shard in self.state.shards():
+            out["shards"][shard.family] = shard.engine.events_processed
         return out
