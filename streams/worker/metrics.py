@@ -102,6 +102,7 @@ class WorkerMetrics:
                 self.raised.labels(typology, severity)
         for family in FAMILIES:
             self.rebuilds.labels(family)
+            self.rebuild_seconds.labels(family)
             self.republished.labels(family)
         self.state = WorkerStateCollector()
         r.register(self.state)

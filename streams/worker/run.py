@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import faust
+import prometheus_client
 
 from streams.broker import ensure_topics
 from streams.settings import Settings
@@ -20,6 +21,9 @@ def run_worker(settings: Settings, bootstrap_servers: str) -> None:
     """
     if settings.kafka.create_topics:
         ensure_topics(settings.kafka, [detection_topic(settings)], bootstrap_servers)
+    # One series per counter, not two: the *_created timestamps double what Prometheus
+    # stores and nothing here reads them.
+    prometheus_client.disable_created_metrics()
     app = create_app(settings, bootstrap_servers)
     worker = faust.Worker(app, loglevel=settings.worker.log_level, quiet=True)
     worker.execute_from_commandline()
