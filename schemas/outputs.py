@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import msgspec
 
 from schemas._types import CountryCode, PartyName, Score, Severity, Timestamp, Typology
 from schemas.events import Party, Record

@@ -46,7 +46,7 @@ from detectors.over_ordering.rules import (
     no_capacity_severity,
     score_for,
 )
-from detectors.over_ordering.window import Intake, PartyWindow, day_of
+from detectors.over_ordering.window import PartyWindow, day_of
 from schemas import Entity, Party, SubjectParty
 
 __all__ = ["OverOrderingDetector", "VERSION", "PATTERNS"]

@@ -36,6 +36,14 @@ def broker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmbeddedBroker]
 
 
 @pytest.fixture
+def fresh_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
+    """A broker of the test's own: its topics hold only what the test publishes."""
+    with EmbeddedBroker(port=0, log_path=tmp_path / "tansu.log") as running:
+        ensure_topics(load_settings().kafka, contract_topics(load_settings()), running.bootstrap_servers)
+        yield running
+
+
+@pytest.fixture
 def worker_settings(broker: EmbeddedBroker) -> Settings:
     """Settings for a worker on the session broker, with its own group and web port."""
     return load_settings(
@@ -51,6 +59,7 @@ def worker_env(settings: Settings) -> dict[str, str]:
         CHOKEPOINT_WORKER__APP_ID=settings.worker.app_id,
         CHOKEPOINT_WORKER__WEB_PORT=str(settings.worker.web_port),
         CHOKEPOINT_WORKER__BATCH_WITHIN_S=str(settings.worker.batch_within_s),
+        CHOKEPOINT_WORKER__STATE_METRICS_S=str(settings.worker.state_metrics_s),
     )
     return env
 

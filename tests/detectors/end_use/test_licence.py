@@ -8,7 +8,6 @@ import pytest
 
 from detectors.end_use import EndUseDetector, line_scope
 from tests.detectors.over_ordering.builders import (
-    alerts_of,
     at,
     entity,
     item,

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 
 import pytest
 
-from detectors.alerts import severity_rank
-from detectors.engine import Engine, Reference
 from detectors.over_ordering import OverOrderingDetector, ordering_party
 from detectors.thresholds import Thresholds
 from tests.detectors.over_ordering.builders import (
-    NOW,
-    alerts_of,
     at,
     entity,
     item,

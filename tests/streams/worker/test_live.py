@@ -13,20 +13,18 @@ import json
 import random
 import time
 import uuid
-from collections.abc import Iterator
-from pathlib import Path
 
 import msgspec
 import pytest
 
 from detectors.engine import Engine
 from schemas import Alert, decode
-from streams.broker import EmbeddedBroker, ensure_topics
+from streams.broker import EmbeddedBroker
 from streams.broker.embedded import free_port
 from streams.publish import publish_events
 from streams.settings import Settings, load_settings
 from streams.simulate import SimulationConfig, simulate
-from streams.topics import ALERTS, DEADLETTER, contract_topics
+from streams.topics import ALERTS, DEADLETTER
 from tests.streams.worker.harness import RunningWorker, TopicReader
 
 pytestmark = pytest.mark.integration
@@ -46,13 +44,6 @@ def scenario() -> tuple[list[dict], dict[str, dict]]:
     expected = {a.alert_id: _content(a) for a in engine.alerts()}
     assert len({a["typology"] for a in expected.values()}) >= 4
     return events, expected
-
-
-@pytest.fixture
-def fresh_broker(tmp_path: Path) -> Iterator[EmbeddedBroker]:
-    with EmbeddedBroker(port=0, log_path=tmp_path / "tansu.log") as running:
-        ensure_topics(load_settings().kafka, contract_topics(load_settings()), running.bootstrap_servers)
-        yield running
 
 
 def _content(alert: Alert | bytes) -> dict:
