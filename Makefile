@@ -6,7 +6,13 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test test-fast bench schemas clean help
+# Debian packages for Prometheus (server, promtool) and Alertmanager (amtool): the demo
+# starts Prometheus when it is there; the tests need it. Installed once, if missing.
+SYSTEM_PACKAGES := prometheus prometheus-alertmanager
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
+
+.PHONY: demo test test-fast bench schemas clean help system-deps
 
 help:
 	@echo "make demo     live demo: embedded broker, worker, simulator publishing (Ctrl-C to stop)"
@@ -21,10 +27,18 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[test]"
 	@touch $(STAMP)
 
+system-deps:
+	@command -v promtool >/dev/null && command -v amtool >/dev/null && command -v prometheus >/dev/null || { \
+	  echo "installing Debian's $(SYSTEM_PACKAGES) ..."; \
+	  $(APT) install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null 2>&1 || \
+	  { $(APT) update -qq && $(APT) install -y -qq --no-install-recommends $(SYSTEM_PACKAGES) >/dev/null; }; }
+
+# The demo runs without Prometheus if it cannot be installed (no apt, no sudo).
 demo: $(STAMP)
+	-@$(MAKE) --no-print-directory system-deps
 	$(BIN)/chokepoint demo
 
-test: $(STAMP)
+test: $(STAMP) system-deps
 	$(BIN)/python -m pytest
 
 test-fast: $(STAMP)

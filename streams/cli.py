@@ -377,7 +377,9 @@ def cmd_train(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     from streams.demo import run_demo
 
-    return run_demo(settings, rate=args.rate, seed=args.seed, duration_s=args.duration, config_file=args.config)
+    return run_demo(
+        settings, rate=args.rate, seed=args.seed, duration_s=args.duration, config_file=args.config, prometheus_port=args.prometheus_port
+    )
 
 
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
@@ -489,6 +491,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--rate", type=float, default=200.0, help="events per second")
     p.add_argument("--seed", type=int, default=7)
     p.add_argument("--duration", type=float, help="stop after this many seconds (default: until Ctrl-C)")
+    p.add_argument("--prometheus-port", type=int, default=9090, help="where the demo's Prometheus listens (another if taken)")
     p.set_defaults(func=cmd_demo)
 
     p = sub.add_parser("bench", help="run benchmarks and print rows for BENCHMARKS.md")

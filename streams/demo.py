@@ -1,11 +1,12 @@
 """``chokepoint demo``: the whole live path on one machine, started and stopped in order.
 
 Broker (embedded unless an external cluster is configured) -> two workers in their own
-processes, sharing the work -> the simulator publishing at a steady rate, with a small
-share of malformed messages so the dead-letter path is visible -> on screen, the
-workers' counts (from ``/stats/``) and the latest alerts read from ``alerts.v1``.
-Ctrl-C (or SIGTERM, or ``--duration``) stops the publisher, then the workers (SIGTERM,
-Faust's graceful shutdown), then the broker.
+processes, sharing the work -> Prometheus (Debian's, when installed) scraping them with
+the production rules -> the simulator publishing at a steady rate, with a small share of
+malformed messages so the dead-letter path is visible -> on screen, the workers' counts
+(from ``/stats/``), the latest alerts read from ``alerts.v1`` and the Prometheus alerts
+firing. Ctrl-C (or SIGTERM, or ``--duration``) stops the publisher, then Prometheus, then
+the workers (SIGTERM, Faust's graceful shutdown), then the broker.
 """
 
 from __future__ import annotations
@@ -26,6 +27,8 @@ from rich.live import Live
 from rich.table import Table
 
 from streams.broker import kafka_connection
+from streams.broker.embedded import port_in_use, free_port
+from streams.prometheus import RULE_FILES, PrometheusServer, prometheus_binary
 from streams.publish import PublishStats, publish_events
 from streams.settings import Settings
 
@@ -123,7 +126,49 @@ class AlertFeed:
         self._thread.join(timeout=5)
 
 
-def _summary(published: PublishStats, stats: dict, elapsed: float, feed: AlertFeed | None = None) -> Group:
+class PrometheusAlerts:
+    """The demo's Prometheus, if it could start, and the rules firing in it."""
+
+    def __init__(self, console: Console, worker_ports: list[int], port: int) -> None:
+        self.server: PrometheusServer | None = None
+        self.firing: list[str] = []
+        self._checked = 0.0
+        if prometheus_binary() is None or not all(path.exists() for path in RULE_FILES):
+            console.print("Prometheus is not installed (make demo installs Debian's package): running without it.")
+            return
+        if port == 0 or port_in_use("127.0.0.1", port):
+            port = free_port()
+        targets = [f"127.0.0.1:{p}" for p in worker_ports]
+        try:
+            self.server = PrometheusServer(targets, DEMO_DIR / "prometheus", port=port, scrape_interval_s=5.0).start()
+        except (OSError, RuntimeError, TimeoutError) as exc:
+            console.print(f"[yellow]Prometheus did not start ({exc}); running without it.[/yellow]")
+            return
+        console.print(
+            f"Prometheus: {self.server.url}  (alerts: {self.server.url}/alerts, rules: {self.server.url}/rules); "
+            "Grafana dashboards for it: infra/grafana/dashboards"
+        )
+
+    def refresh(self) -> None:
+        if self.server is None or time.monotonic() - self._checked < 5:
+            return
+        self._checked = time.monotonic()
+        try:
+            alerts = [a for a in self.server.api("alerts")["alerts"] if a["state"] == "firing"]
+        except (OSError, ValueError, RuntimeError):
+            return
+        self.firing = sorted(
+            f"{a['labels']['alertname']}" + (f" ({a['labels']['typology']})" if "typology" in a["labels"] else "") for a in alerts
+        )
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.stop()
+
+
+def _summary(
+    published: PublishStats, stats: dict, elapsed: float, feed: AlertFeed | None = None, firing: list[str] | None = None
+) -> Group:
     table = Table(title=f"chokepoint demo  ({elapsed:,.0f}s, Ctrl-C to stop)", show_lines=False)
     table.add_column("what")
     table.add_column("count", justify="right")
@@ -140,6 +185,8 @@ def _summary(published: PublishStats, stats: dict, elapsed: float, feed: AlertFe
     if feed is not None:
         for typology, count in sorted(feed.by_typology.items()):
             table.add_row(f"alerts: {typology}", f"{count:,}")
+    if firing is not None:
+        table.add_row("Prometheus alerts firing", ", ".join(firing) or "none")
     parts: list = [table]
     if feed is not None and feed.latest:
         parts.append("latest alerts (`chokepoint watch` for the full feed):")
@@ -165,6 +212,7 @@ def run_demo(
     config_file: Path | None = None,
     target_events: int = 200_000,
     workers: int = 2,
+    prometheus_port: int = 9090,
 ) -> int:
     from streams.simulate import SimulationConfig, simulate
 
@@ -182,10 +230,12 @@ def run_demo(
             for i in range(workers)
         ]
         feed = None
+        prometheus = None
         try:
             for process in processes:
                 process.wait_ready()
                 console.print(f"worker ready: http://127.0.0.1:{process.web_port}/metrics  /stats/  /health  /ready")
+            prometheus = PrometheusAlerts(console, [p.web_port for p in processes], prometheus_port)
             feed = AlertFeed(settings, bootstrap)
             simulation = simulate(SimulationConfig(seed=seed, target_events=target_events))
             published = PublishStats()
@@ -216,7 +266,9 @@ def run_demo(
                             stats.append(process.get("/stats/")[1])
                         except (urllib.error.URLError, OSError, ValueError):
                             pass
-                    live.update(_summary(published, _merged(stats), elapsed, feed))
+                    prometheus.refresh()
+                    firing = prometheus.firing if prometheus.server is not None else None
+                    live.update(_summary(published, _merged(stats), elapsed, feed, firing))
                     if any(p.process.poll() is not None for p in processes):
                         console.print("[red]a worker exited; see its log[/red]")
                         return 1
@@ -227,6 +279,9 @@ def run_demo(
         finally:
             if feed is not None:
                 feed.stop()
+            if prometheus is not None:
+                prometheus.stop()
+                console.print("Prometheus stopped.")
             for process in processes:
                 code = process.stop()
                 console.print(f"worker on port {process.web_port} stopped (exit code {code}).")

@@ -36,7 +36,7 @@ def free_port(host: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def _port_in_use(host: str, port: int) -> bool:
+def port_in_use(host: str, port: int) -> bool:
     with socket.socket() as sock:
         sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
@@ -109,7 +109,7 @@ class EmbeddedBroker:
             return self.bootstrap_servers
         if self.port == 0:
             self.port = free_port(self.host)
-        elif _port_in_use(self.host, self.port):
+        elif port_in_use(self.host, self.port):
             raise BrokerStartError(
                 f"port {self.port} on {self.host} is in use; stop what holds it or set CHOKEPOINT_EMBEDDED__PORT"
             )

@@ -30,6 +30,14 @@ def _descendants(pid: int) -> set[int]:
     return found
 
 
+def _command(pid: int) -> str:
+    try:
+        with open(f"/proc/{pid}/comm") as comm:
+            return comm.read().strip()
+    except FileNotFoundError:
+        return ""
+
+
 def _alive(pid: int) -> bool:
     try:
         with open(f"/proc/{pid}/stat") as stat:
@@ -42,7 +50,8 @@ def test_demo_runs_the_live_path_and_ctrl_c_stops_everything(isolated_env):
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHOKEPOINT_")}
     env.update(CHOKEPOINT_EMBEDDED__PORT=str(free_port()), CHOKEPOINT_WORKER__WEB_PORT=str(free_port()), COLUMNS="200")
     demo = subprocess.Popen(
-        [*CLI, "demo", "--rate", "400"], env=env, cwd=isolated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        [*CLI, "demo", "--rate", "400", "--prometheus-port", str(free_port())],
+        env=env, cwd=isolated_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
     )
     try:
         lines = []
@@ -56,6 +65,8 @@ def test_demo_runs_the_live_path_and_ctrl_c_stops_everything(isolated_env):
         processes = _descendants(demo.pid)
         assert len(processes) >= 3, "broker and two workers run as child processes"
         time.sleep(12)
+        processes |= _descendants(demo.pid)  # Prometheus starts once the workers are ready
+        assert "prometheus" in {_command(pid) for pid in processes}
         demo.send_signal(signal.SIGINT)
         output = "".join(lines) + demo.stdout.read()
         assert demo.wait(60) == 0, output
@@ -71,3 +82,6 @@ def test_demo_runs_the_live_path_and_ctrl_c_stops_everything(isolated_env):
     assert (isolated_env / "var" / "demo" / "worker-2.log").exists()
     alerts = [int(n.replace(",", "")) for n in re.findall(r"alerts: \w+\W+([\d,]+)", output)]
     assert sum(alerts) > 0, output
+    # `make test` installs Debian's Prometheus, so the demo runs it and says where
+    assert re.search(r"Prometheus: http://127\.0\.0\.1:\d+", output), output
+    assert "Prometheus alerts firing" in output and "Prometheus stopped." in output
