@@ -40,10 +40,11 @@ class BenchResult:
         return self.median <= self.target if self.at_most else self.median >= self.target
 
     def row(self) -> str:
+        places = 2 if self.unit == "x" else 0  # a speed-up ratio needs its decimals
         mark = {True: "pass", False: "MISS", None: "-"}[self.passed]
-        target = f"{'<=' if self.at_most else '>='} {self.target:,.0f}" if self.target is not None else "-"
-        spread = " / ".join(f"{s:,.0f}" for s in (min(self.samples), self.median, max(self.samples)))
-        return f"| {self.what} | {self.median:,.0f} {self.unit} | {target} | {mark} | {spread} | `{self.command}` |"
+        target = f"{'<=' if self.at_most else '>='} {self.target:,.{places}f}" if self.target is not None else "-"
+        spread = " / ".join(f"{s:,.{places}f}" for s in (min(self.samples), self.median, max(self.samples)))
+        return f"| {self.what} | {self.median:,.{places}f} {self.unit} | {target} | {mark} | {spread} | `{self.command}` |"
 
 
 def machine() -> str:
@@ -181,6 +182,32 @@ def bench_replay(events: int = 100_000, repeat: int = 1, seed: int = 1) -> list[
     return results
 
 
+def bench_state(events: int = 100_000, repeat: int = 1, seed: int = 1) -> list[BenchResult]:
+    """Bytes of detector state per tracked party, after every default detector ran over
+    ``events`` simulated events (a year of trade): what a snapshot of a shard weighs."""
+    import json
+
+    from detectors.engine import Engine, state_size_bytes
+    from schemas import decode
+    from streams.simulate import SimulationConfig, simulate
+
+    world = simulate(SimulationConfig(seed=seed, target_events=events))
+    decoded = sorted((decode(json.dumps(e).encode()) for e in world.events), key=lambda e: (e.event_time, e.event_id))
+    engine = Engine()
+    engine.process(decoded)
+    engine.flush()
+    command = f"chokepoint bench state --events {events}"
+    results = []
+    for detector in engine.detectors:
+        size, parties = state_size_bytes(detector), detector.tracked_parties
+        print(f"  {detector.name}: {size:,} bytes for {parties:,} parties", flush=True)
+        results.append(
+            BenchResult(f"detector state per tracked party, {detector.name}, {len(decoded):,} events", "bytes",
+                        (size / max(parties, 1),), 2048, command, at_most=True)
+        )
+    return results
+
+
 def bench_live(**options: int) -> list[BenchResult]:
     from streams.bench_live import bench_live as run
 
@@ -191,6 +218,7 @@ SUITES: dict[str, Callable[..., list[BenchResult]]] = {
     "decode": bench_decode,
     "simulate": bench_simulate,
     "replay": bench_replay,
+    "state": bench_state,
     "live": bench_live,
 }
 

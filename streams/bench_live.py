@@ -4,6 +4,9 @@
   and by one worker with every detector on, in one run; events/s of each and the ratio.
   Timed from the first event consumed to the last event processed by every shard, so
   group-join time (half the session timeout on this broker) is not counted.
+* **Scale-out**: the same backlog drained again by two workers in one consumer group
+  (they split the input partitions and the five detector families); the speed-up over
+  one worker.
 * **Latency**: a worker that is caught up, the simulator publishing at a steady rate;
   for every alert message, the time from publishing the newest event in its evidence to
   receiving the alert, p50 and p99.
@@ -37,37 +40,58 @@ def _stats(port: int) -> dict:
         return {}
 
 
-def _spawn(module: list[str], bootstrap: str, port: int, log: Path) -> subprocess.Popen:
+def _spawn(module: list[str], bootstrap: str, port: int, log: Path, app_id: str | None = None) -> subprocess.Popen:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CHOKEPOINT_")}
     env.update(
         CHOKEPOINT_KAFKA__BOOTSTRAP_SERVERS=bootstrap,
-        CHOKEPOINT_WORKER__APP_ID=f"bench-{uuid.uuid4().hex[:6]}",
+        CHOKEPOINT_WORKER__APP_ID=app_id or f"bench-{uuid.uuid4().hex[:6]}",
         CHOKEPOINT_WORKER__WEB_PORT=str(port),
         CHOKEPOINT_WORKER__DATA_DIR=str(log.parent / "faust-{conf.name}"),
     )
     return subprocess.Popen([sys.executable, "-m", *module], env=env, stdout=log.open("ab"), stderr=subprocess.STDOUT)
 
 
-def _drain(process: subprocess.Popen, port: int, done, timeout_s: float = 1800) -> float:
-    """Seconds from the first event consumed to ``done(stats)``."""
+def _merged(stats: list[dict]) -> dict:
+    """Several workers' ``/stats/`` as one: counts add up, each shard reports from its holder."""
+    events = sum(sum(one.get("events", {}).values()) for one in stats)
+    shards: dict[str, float] = {}
+    for one in stats:
+        for family, processed in one.get("shards", {}).items():
+            shards[family] = max(shards.get(family, 0.0), processed)
+    return {"consumed": events, "shards": shards, "events": {"all": sum(one.get("events", {}).get("all", 0) for one in stats)}}
+
+
+def _drain(processes: list[subprocess.Popen], ports: list[int], done, timeout_s: float = 1800) -> float:
+    """Seconds from the first event consumed (by any of the processes) to ``done(merged stats)``."""
     first = None
     deadline = time.monotonic() + timeout_s
     try:
         while time.monotonic() < deadline:
-            if process.poll() is not None:
+            if any(process.poll() is not None for process in processes):
                 raise RuntimeError("benchmark process died")
-            stats = _stats(port)
-            consumed = sum(stats.get("events", {}).values())
+            stats = _merged([_stats(port) for port in ports])
             now = time.monotonic()
-            if consumed and first is None:
+            if stats["consumed"] and first is None:
                 first = now
             if first is not None and done(stats):
                 return now - first
             time.sleep(0.1)
         raise TimeoutError("drain did not finish")
     finally:
-        process.terminate()
-        process.wait(60)
+        for process in processes:
+            process.terminate()
+        for process in processes:
+            process.wait(60)
+
+
+def _workers(count: int, bootstrap: str, work: Path, name: str) -> tuple[list[subprocess.Popen], list[int]]:
+    """``count`` worker processes in one new consumer group."""
+    from streams.broker.embedded import free_port
+
+    app_id = f"bench-{uuid.uuid4().hex[:6]}"
+    ports = [free_port() for _ in range(count)]
+    processes = [_spawn(["streams.cli", "worker"], bootstrap, port, work / f"{name}-{i}.log", app_id) for i, port in enumerate(ports)]
+    return processes, ports
 
 
 def bench_live(
@@ -82,7 +106,7 @@ def bench_live(
 
     simulated = list(simulate(SimulationConfig(seed=seed, target_events=events)).events)
     count = len(simulated)
-    passthrough_rates, worker_rates, ratios = [], [], []
+    passthrough_rates, worker_rates, ratios, two_rates, speedups = [], [], [], [], []
     p50s: dict[float, list[float]] = {r: [] for r in rates}
     p99s: dict[float, list[float]] = {r: [] for r in rates}
     with tempfile.TemporaryDirectory(prefix="chokepoint-bench-live-") as tmp:
@@ -94,13 +118,15 @@ def bench_live(
                 publish_events(simulated, settings)
                 port = free_port()
                 process = _spawn(["streams.worker.passthrough"], broker.bootstrap_servers, port, work / "passthrough.log")
-                passthrough_s = _drain(process, port, lambda s: s.get("events", {}).get("all", 0) >= count)
-                port = free_port()
-                process = _spawn(["streams.cli", "worker"], broker.bootstrap_servers, port, work / "worker.log")
-                worker_s = _drain(process, port, lambda s: len(s.get("shards", {})) >= 5 and min(s["shards"].values()) >= count)
+                passthrough_s = _drain([process], [port], lambda s: s["events"]["all"] >= count)
+                all_shards_done = lambda s: len(s["shards"]) >= 5 and min(s["shards"].values()) >= count  # noqa: E731
+                worker_s = _drain(*_workers(1, broker.bootstrap_servers, work, "worker"), all_shards_done)
+                two_s = _drain(*_workers(2, broker.bootstrap_servers, work, "pair"), all_shards_done)
             passthrough_rates.append(count / passthrough_s)
             worker_rates.append(count / worker_s)
             ratios.append(100.0 * passthrough_s / worker_s)
+            two_rates.append(count / two_s)
+            speedups.append(worker_s / two_s)
             for rate in rates:
                 p50, p99 = _latency(simulated, rate, seconds, work)
                 p50s[rate].append(p50 * 1000)
@@ -110,6 +136,8 @@ def bench_live(
         BenchResult(f"pass-through Faust agent, backlog drain, {size}", "events/s", tuple(passthrough_rates), None, COMMAND),
         BenchResult(f"live worker, all detectors, backlog drain, {size}", "events/s", tuple(worker_rates), None, COMMAND),
         BenchResult("live worker / pass-through agent, same run", "%", tuple(ratios), 80.0, COMMAND),
+        BenchResult(f"two live workers, all detectors, backlog drain, {size}", "events/s", tuple(two_rates), None, COMMAND),
+        BenchResult("scale-out: two workers / one worker, same backlog, same run", "x", tuple(speedups), 1.6, COMMAND),
     ]
     for rate in rates:
         target = 200.0 if rate == 1000.0 else None  # the performance issue's target is set at 1,000 events/s

@@ -1,7 +1,7 @@
 """The detection engine: reference state, trade records, and the micro-batch loop."""
 
 from detectors.engine.context import Reference
-from detectors.engine.core import Detector, Engine, ReferenceChange
+from detectors.engine.core import Detector, Engine, ReferenceChange, state_size_bytes
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 
 __all__ = [
@@ -14,4 +14,5 @@ __all__ = [
     "OrderRecord",
     "ShipmentRecord",
     "TradeRecord",
+    "state_size_bytes",
 ]

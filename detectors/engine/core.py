@@ -17,6 +17,7 @@ size, redelivery and arrival order within a timestamp:
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
@@ -25,7 +26,7 @@ from detectors.engine.context import Reference
 from detectors.engine.records import TradeRecord
 from schemas import Alert, Entity, Event, Order, ScreeningEntry, Shipment
 
-__all__ = ["Detector", "Engine", "ReferenceChange"]
+__all__ = ["Detector", "Engine", "ReferenceChange", "state_size_bytes"]
 
 
 class ReferenceChange:
@@ -58,6 +59,14 @@ class Detector(Protocol):
     def to_state(self) -> dict[str, Any]: ...
 
     def load_state(self, state: dict[str, Any]) -> None: ...
+
+
+def state_size_bytes(detector: Detector) -> int:
+    """Bytes of a detector's state as compact JSON: what a snapshot of it weighs.
+
+    Serialises everything, so it costs time in proportion to the state.
+    """
+    return len(json.dumps(detector.to_state(), separators=(",", ":"), default=str))
 
 
 def _utcnow() -> dt.datetime:

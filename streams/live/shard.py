@@ -10,11 +10,10 @@ skipped, so a rebuild can overlap the live stream.
 from __future__ import annotations
 
 import datetime as dt
-import json
 from collections.abc import Iterable, Sequence
 
 from detectors.alerts import severity_rank
-from detectors.engine import Engine
+from detectors.engine import Engine, state_size_bytes
 from detectors.engine.core import Detector
 from schemas import Alert, Event, ValidationError, decode
 from streams.live.envelope import decode_envelope
@@ -116,4 +115,4 @@ class DetectionShard:
         Serialises everything, so it costs time in proportion to the state: call it on a
         slow timer, not per scrape.
         """
-        return sum(len(json.dumps(d.to_state(), separators=(",", ":"), default=str)) for d in self.engine.detectors)
+        return sum(state_size_bytes(d) for d in self.engine.detectors)
