@@ -4,15 +4,21 @@ A partition with nothing left to read must not hold back event time on the detec
 shards, so the worker announces it idle once. "Read to the end" means the next offset to
 process has reached the partition's high watermark as seen by the last fetch. (The fetch
 high watermark, not ``end_offsets``: the embedded broker's ListOffsets answer lags behind
-after multi-record batches, its fetch answer does not.) A partition on which nothing
-arrives after assignment (it is empty, or the committed offset is its end) is announced
-after ``grace_s``, which also covers a broker that never reports a high watermark.
+after multi-record batches, its fetch answer does not.)
+
+A partition on which nothing has been processed since assignment is idle when the offset
+consumption starts from (the group's committed offset) has reached its high watermark:
+there is nothing to read. While data lies beyond that start it is never announced,
+however long the worker takes to get to it: a worker starved of CPU (a shard catching
+up on the same event loop) must not declare a partition idle whose events it has not
+read yet, or they would arrive late. Only when the broker has reported no high watermark
+at all after ``grace_s`` is the partition announced on time alone.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["SourceProgress", "source_name"]
@@ -25,6 +31,7 @@ def source_name(topic: str, partition: int) -> str:
 @dataclass
 class _Source:
     assigned_at: float
+    start: int = 0  # where consumption starts after assignment (committed offset)
     next_offset: int | None = None
     announced: bool = False
 
@@ -35,15 +42,18 @@ class SourceProgress:
         self._clock = clock
         self._sources: dict[str, _Source] = {}
 
-    def assign(self, sources: Iterable[str]) -> None:
-        """The worker's current input partitions; new ones start unannounced."""
-        wanted = set(sources)
+    def assign(self, starts: Mapping[str, int | None]) -> None:
+        """The worker's current input partitions, each with the offset its consumption
+        starts from (``None``: no committed offset, so from the beginning); new ones start
+        unannounced."""
         now = self._clock()
         for name in list(self._sources):
-            if name not in wanted:
+            if name not in starts:
                 del self._sources[name]
-        for name in wanted:
-            self._sources.setdefault(name, _Source(assigned_at=now))
+        for name, start in starts.items():
+            state = self._sources.setdefault(name, _Source(assigned_at=now))
+            # the committed offset can become known after the assignment: take the latest
+            state.start = max(state.start, start or 0)
 
     def processed(self, source: str, offset: int) -> None:
         state = self._sources.setdefault(source, _Source(assigned_at=self._clock()))
@@ -58,10 +68,11 @@ class SourceProgress:
             if state.announced:
                 continue
             mark = highwater(name)
-            if state.next_offset is not None:
-                caught_up = mark is not None and state.next_offset >= mark
-            else:
-                caught_up = now - state.assigned_at >= self.grace_s
+            if mark is not None:
+                position = state.next_offset if state.next_offset is not None else state.start
+                caught_up = position >= mark
+            else:  # no high watermark reported: only a partition never read from goes on time
+                caught_up = state.next_offset is None and now - state.assigned_at >= self.grace_s
             if caught_up:
                 state.announced = True
                 due.append(name)

@@ -80,13 +80,16 @@ def register_ingest(
             assigned = [tp for tp in consumer.assignment() if tp.topic in INPUT_TOPICS]
         except Exception:  # consumer not started yet
             return
-        marks = {}
+        marks, starts = {}, {}
+        committed = getattr(consumer, "_committed_offset", {})  # Faust: the group's offsets at assignment
         for tp in assigned:
+            name = source_name(tp.topic, tp.partition)
+            starts[name] = committed.get(tp)
             try:
-                marks[source_name(tp.topic, tp.partition)] = consumer.highwater(tp)
+                marks[name] = consumer.highwater(tp)
             except Exception:
-                marks[source_name(tp.topic, tp.partition)] = None
-        progress.assign(marks)
+                marks[name] = None
+        progress.assign(starts)
         for source in progress.to_announce(marks.get):
             envelope = idle_envelope(source)
             for partition in fan_out:
