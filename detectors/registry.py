@@ -27,7 +27,13 @@ __all__ = ["FAMILIES", "default_detectors", "family_detectors"]
 #: Every detector family, in a fixed order. The live stream runs one shard per family
 #: (partition ``i`` of the detection topic runs ``FAMILIES[i]``): families share no
 #: alerts (each has its own typology), so splitting by family changes nothing they find.
-FAMILIES: tuple[str, ...] = ("screening", "over_ordering", "transshipment", "end_use", "anomaly")
+#:
+#: The order is for scale-out, not meaning: Faust deals partitions round-robin, so two
+#: workers get partitions {0, 2, 4} and {1, 3}. Measured CPU per shard on 20k simulated
+#: events (over_ordering 2.2 s, anomaly 4.2, transshipment 2.75, screening 2.8, end_use
+#: 2.05) makes those two sets 7.0 s each; the alphabetical-ish order before put anomaly,
+#: screening and transshipment together (70% of the work on one worker).
+FAMILIES: tuple[str, ...] = ("over_ordering", "anomaly", "transshipment", "screening", "end_use")
 
 log = logging.getLogger(__name__)
 

@@ -26,6 +26,7 @@ from rich.console import Console, Group
 from rich.live import Live
 from rich.table import Table
 
+from streams._process import stop_process
 from streams.broker import kafka_connection
 from streams.broker.embedded import port_in_use, free_port
 from streams.prometheus import RULE_FILES, PrometheusServer, prometheus_binary
@@ -82,15 +83,9 @@ class WorkerProcess:
         raise TimeoutError(f"worker not ready after {timeout_s}s")
 
     def stop(self, timeout_s: float = 30.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_process(self.process, timeout_s)
         self._log.close()
-        return self.process.returncode
+        return code
 
 
 class AlertFeed:

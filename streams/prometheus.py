@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import signal
 import subprocess
 import time
 import urllib.error
@@ -18,6 +17,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from streams._process import stop_process
 from streams.broker.embedded import free_port
 
 __all__ = ["INFRA_DIR", "RULE_FILES", "PrometheusError", "PrometheusServer", "prometheus_binary"]
@@ -109,13 +109,8 @@ class PrometheusServer:
         raise TimeoutError(f"prometheus not ready after {timeout_s}s")
 
     def stop(self, timeout_s: float = 10.0) -> None:
-        if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process is not None:
+            stop_process(self.process, timeout_s)
         if self._log is not None:
             self._log.close()
             self._log = None

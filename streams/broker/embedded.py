@@ -21,6 +21,8 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from streams._process import stop_process
+
 __all__ = ["EmbeddedBroker", "BrokerStartError", "free_port"]
 
 _PR_SET_PDEATHSIG = 1
@@ -178,13 +180,8 @@ class EmbeddedBroker:
     def stop(self, timeout_s: float = 10.0) -> None:
         """SIGTERM, then SIGKILL after ``timeout_s``; always reaps the child."""
         process, self._process = self._process, None
-        if process is not None and process.poll() is None:
-            process.terminate()
-            try:
-                process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        if process is not None:
+            stop_process(process, timeout_s)
         if self._log_file is not None:
             self._log_file.close()
             self._log_file = None

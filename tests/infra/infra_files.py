@@ -101,6 +101,7 @@ def exported_series() -> set[str]:
     from streams.live import DetectionShard, events_envelope, idle_envelope
     from streams.simulate import SimulationConfig, simulate
     from streams.worker.metrics import WorkerMetrics
+    from tests.streams.worker.harness import exercise_metrics
 
     world = SimulationConfig(seed=3, start=dt.date(2025, 1, 1), months=2, target_events=300, cases_per_pattern=1)
     events = sorted((decode(json.dumps(e).encode()) for e in simulate(world).events), key=lambda e: (e.event_time, e.event_id))
@@ -112,16 +113,7 @@ def exported_series() -> set[str]:
         shard.step(dt.datetime.now(dt.timezone.utc))
         shards.append(shard)
     metrics = WorkerMetrics()
-    metrics.watch(shards=shards, lags=lambda: [("trade.orders.v1", 0, 0)])
-    metrics.describe_worker(version="0", contract="v1", thresholds_version="t")
-    metrics.state.measure_state()
-    metrics.events.labels("trade.orders.v1", "order").inc()
-    metrics.invalid.labels("trade.orders.v1", "schema").inc()
-    metrics.batch_size.observe(1)
-    metrics.detection_latency.observe(0.1)
-    metrics.detector_seconds.labels("screening").observe(0.1)
-    metrics.rebuild_seconds.labels("screening").observe(0.1)
-    metrics.published(shards[0].alerts(), [])
+    exercise_metrics(metrics, shards)
     return {
         sample.name for family in text_string_to_metric_families(metrics.exposition().decode()) for sample in family.samples
     }

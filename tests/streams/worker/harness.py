@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import signal
 import subprocess
 import time
 import urllib.error
@@ -13,10 +12,11 @@ from pathlib import Path
 
 from kafka import KafkaConsumer, TopicPartition
 
+from streams._process import stop_process
 from streams.settings import Settings
 from tests.streams.conftest import CLI, worker_env
 
-__all__ = ["RunningWorker", "TopicReader"]
+__all__ = ["RunningWorker", "TopicReader", "exercise_metrics"]
 
 
 class RunningWorker:
@@ -58,15 +58,9 @@ class RunningWorker:
         self.process.wait(10)
 
     def stop(self, timeout_s: float = 30.0) -> int:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout_s)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        code = stop_process(self.process, timeout_s)
         self.log.close()
-        return self.process.returncode
+        return code
 
 
 class TopicReader:
@@ -88,3 +82,17 @@ class TopicReader:
 
     def close(self) -> None:
         self.consumer.close()
+
+
+def exercise_metrics(metrics, shards: list) -> None:
+    """Give every metric of a ``WorkerMetrics`` a sample: shards, lag, info, each instrument."""
+    metrics.watch(shards=shards, lags=lambda: [("trade.orders.v1", 0, 1)])
+    metrics.describe_worker(version="0", contract="v1", thresholds_version="t")
+    metrics.state.measure_state()
+    metrics.events.labels("trade.orders.v1", "order").inc()
+    metrics.invalid.labels("trade.orders.v1", "schema").inc()
+    metrics.batch_size.observe(3)
+    metrics.detection_latency.observe(0.1)
+    metrics.detector_seconds.labels("screening").observe(0.01)
+    metrics.rebuild_seconds.labels("screening").observe(1.0)
+    metrics.published(shards[0].alerts(), shards[0].alerts())

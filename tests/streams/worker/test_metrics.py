@@ -21,6 +21,7 @@ from schemas import ScreeningEntry, decode
 from streams.live import DetectionShard, events_envelope, idle_envelope
 from streams.simulate import SimulationConfig, simulate
 from streams.worker.metrics import TYPOLOGIES, WorkerMetrics
+from tests.streams.worker.harness import exercise_metrics
 
 WORLD = SimulationConfig(seed=5, start=dt.date(2025, 1, 1), months=4, target_events=800, cases_per_pattern=1)
 SOURCE = "trade.orders.v1:0"
@@ -143,16 +144,7 @@ def test_shard_raises_an_alert_once_per_severity_reached(shards: list[DetectionS
 
 def test_names_and_labels_follow_prometheus_conventions(shards: list[DetectionShard], world: list) -> None:
     metrics = WorkerMetrics()
-    metrics.watch(shards=shards, lags=lambda: [("trade.orders.v1", 0, 1)])
-    metrics.describe_worker(version="0", contract="v1", thresholds_version="t")
-    metrics.state.measure_state()
-    metrics.events.labels("trade.orders.v1", "order").inc()
-    metrics.invalid.labels("trade.orders.v1", "schema").inc()
-    metrics.batch_size.observe(3)
-    metrics.detection_latency.observe(0.1)
-    metrics.detector_seconds.labels("screening").observe(0.01)
-    metrics.rebuild_seconds.labels("screening").observe(1.0)
-    metrics.published(shards[0].alerts(), shards[0].alerts())
+    exercise_metrics(metrics, shards)
 
     party_ids = {p.entity_id for a in shards[0].alerts() for p in [a.subject, *(a.related or [])]}
     party_names = {p.name for a in shards[0].alerts() for p in [a.subject, *(a.related or [])]}
