@@ -146,7 +146,10 @@ def test_a_worker_killed_at_random_points_loses_and_duplicates_nothing(scenario,
             victim = RunningWorker(victim_settings, tmp_path / "victim.log")
         latest = _collect(alerts, set(expected), [survivor, victim], timeout_s=300)
         _assert_equal_to_replay(latest, expected)
-        assert all(0 < n < len(expected) for _, n in kills), f"a kill did not land mid-stream: {kills}"
+        # At least one kill must hit the stream mid-way for this test to mean anything. A
+        # later one may find every alert out already: the restart after the kill before
+        # republishes the whole shard, and the stream can finish between two polls.
+        assert any(0 < n < len(expected) for _, n in kills), f"no kill landed mid-stream: {kills}"
     finally:
         alerts.close()
         survivor.stop()
