@@ -30,7 +30,7 @@ from detectors.thresholds import Thresholds
 from streams.settings import Settings
 from streams.topics import ALERTS, DEADLETTER, detection_topic
 from streams.worker.detect import register_detect
-from streams.worker.ingest import register_ingest
+from streams.worker.ingest import committed_offsets, register_ingest
 from streams.worker.metrics import WorkerMetrics
 from streams.worker.state_metrics import LagSource
 
@@ -123,7 +123,7 @@ def _lag_source(app: faust.App, metrics: WorkerMetrics) -> LagSource:
             assigned = sorted(consumer.assignment())
         except Exception:  # not started, or mid-rebalance
             return []
-        committed = getattr(consumer, "_committed_offset", {})
+        committed = committed_offsets(consumer)
         out = []
         for tp in assigned:
             try:

@@ -138,9 +138,8 @@ def register_detect(
                 result = shard.step(_now())
                 metrics.detector_seconds.labels(shard.family).observe(time.perf_counter() - started)
                 await publish(result.alerts, result.ingest_time, result.raised)
-            last = batch[-1].message
-            for partition in touched:
-                metrics.processed(last.topic, partition, max(e.message.offset for e in batch if e.message.partition == partition))
+            for partition, shard in touched.items():  # alerts delivered: these offsets are done
+                metrics.processed(detection.get_topic_name(), partition, shard.next_offset - 1)
 
     @app.timer(w.state_metrics_s)
     async def weigh_state() -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from collections.abc import Mapping
 
 import faust
 
@@ -22,7 +23,16 @@ from streams.topics import INPUT_TOPICS
 from streams.validation import admit
 from streams.worker.metrics import WorkerMetrics
 
-__all__ = ["register_ingest"]
+__all__ = ["committed_offsets", "register_ingest"]
+
+
+def committed_offsets(consumer: object) -> Mapping:
+    """TP -> the group's committed offset (next to read) as Faust learnt it at assignment.
+
+    Faust keeps it in a private attribute; read it in this one place, and get ``{}`` from
+    a Faust version that does not have it (callers then assume the start of the log).
+    """
+    return getattr(consumer, "_committed_offset", {})
 
 
 def register_ingest(
@@ -81,7 +91,7 @@ def register_ingest(
         except Exception:  # consumer not started yet
             return
         marks, starts = {}, {}
-        committed = getattr(consumer, "_committed_offset", {})  # Faust: the group's offsets at assignment
+        committed = committed_offsets(consumer)
         for tp in assigned:
             name = source_name(tp.topic, tp.partition)
             starts[name] = committed.get(tp)

@@ -123,6 +123,10 @@ def test_rules_and_dashboards_against_a_live_worker(fresh_broker: EmbeddedBroker
         # 3. every query the dashboards and rules run returns data
         wait_for("everything to be processed", all_processed(prometheus, len(before) + len(after)), 120, worker)
         wait_for("state size to be measured", lambda: prometheus.query("chokepoint_detector_state_bytes"), 30, worker)
+        # all caught up: every partition the worker holds (input and detection) shows no lag
+        lags = prometheus.query("chokepoint_consumer_lag_messages")
+        assert {row["metric"]["topic"] for row in lags} >= {"trade.orders.v1", "trade.shipments.v1"}
+        wait_for("consumer lag to reach 0", lambda: prometheus.query("sum(chokepoint_consumer_lag_messages) == 0"), 30, worker)
         time.sleep(3)
         empty = []
         for where, expr in [
