@@ -42,6 +42,16 @@ def _ts(moment: dt.datetime | None) -> float | None:
     return moment.timestamp() if moment is not None else None
 
 
+def _timestamp(text: object) -> float | None:
+    """An RFC 3339 time from model metadata, or ``None``: a bad field must not break a scrape."""
+    if not text:
+        return None
+    try:
+        return dt.datetime.fromisoformat(str(text).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None
+
+
 class WorkerStateCollector:
     def __init__(self, clock: Callable[[], float] = time.time) -> None:
         self.clock = clock
@@ -106,9 +116,8 @@ class WorkerStateCollector:
             if version is None:
                 continue
             f["model"].add_metric([shard.family, detector.name], {"model_version": str(version)})
-            trained = getattr(detector, "trained_at", None)
-            if trained:
-                trained_s = dt.datetime.fromisoformat(str(trained).replace("Z", "+00:00")).timestamp()
+            trained_s = _timestamp(getattr(detector, "trained_at", None))
+            if trained_s is not None:
                 f["model_trained"].add_metric([shard.family, str(version)], trained_s)
 
     @staticmethod

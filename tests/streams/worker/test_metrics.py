@@ -100,6 +100,21 @@ def test_shard_state_read_at_scrape_time(world: list, shards: list[DetectionShar
     assert value(found, "chokepoint_model_trained_timestamp_seconds", family="anomaly", model_version=version) == trained
 
 
+def test_a_bad_training_time_does_not_break_the_scrape(shards: list[DetectionShard]) -> None:
+    anomaly = shards[1]
+    detector = anomaly.engine.detectors[0]
+    saved = detector.trained_at
+    detector.trained_at = "last tuesday"
+    try:
+        metrics = WorkerMetrics()
+        metrics.watch(shards=shards)
+        found = samples(metrics)
+    finally:
+        detector.trained_at = saved
+    assert value(found, "chokepoint_model_info", family="anomaly", detector="anomaly", model_version=detector.model_version) == 1
+    assert not [k for k in found if k[0] == "chokepoint_model_trained_timestamp_seconds"]
+
+
 def test_state_size_is_measured_on_demand(shards: list[DetectionShard]) -> None:
     metrics = WorkerMetrics()
     metrics.watch(shards=shards)
