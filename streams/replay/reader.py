@@ -10,10 +10,15 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import os
+import tempfile
+from array import array
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import overload
+
+import numpy as np
 
 from schemas import DeadLetter, Entity, Event, ScreeningEntry, ValidationError, decode
 from streams.validation import admit
@@ -25,22 +30,36 @@ _PARQUET_SLICE = 100_000
 
 
 class EventsInOrder(Sequence[Event]):
-    """The valid events in event-time order, kept as their raw JSON and decoded again
-    when read.
+    """The valid events in event-time order, kept as their raw JSON in a spool file and
+    decoded again when read.
 
-    A decoded event costs about 2.2 KB of Python objects, its JSON about 770 bytes, and
-    decoding again costs ~5 us against the engine's ~400 us per event: holding the raw
-    form is what lets a long history fit in memory. Slices decode only what they cover,
-    which is how the engine reads its micro-batches.
+    A decoded event costs about 2.2 KB of Python objects and its raw JSON about 770
+    bytes, so neither fits in memory for a long history (10M events: 7.7 GB of JSON).
+    What stays in memory is about 24 bytes an event: where its JSON starts in the spool
+    and how long it is, in input order and in event-time order. Decoding again costs ~3 us against the engine's
+    ~200 us per event. Slices read and decode only what they cover, which is how the
+    engine reads its micro-batches; the spool is an unlinked temporary file, gone when
+    this object is.
     """
 
-    __slots__ = ("_raws",)
+    __slots__ = ("_spool", "_starts", "_lengths")
 
-    def __init__(self, raws: list[bytes] | None = None) -> None:
-        self._raws = raws if raws is not None else []
+    def __init__(self, raws: Iterable[bytes] = ()) -> None:
+        spool = _Spool()
+        for raw in raws:
+            spool.append(raw)
+        self._spool, self._starts, self._lengths = spool, spool.starts(), spool.lengths()
+
+    @classmethod
+    def _from_spool(cls, spool: "_Spool", order: "np.ndarray") -> "EventsInOrder":
+        events = cls.__new__(cls)
+        events._spool = spool
+        events._starts = spool.starts()[order]
+        events._lengths = spool.lengths()[order]
+        return events
 
     def __len__(self) -> int:
-        return len(self._raws)
+        return len(self._starts)
 
     @overload
     def __getitem__(self, index: int) -> Event: ...
@@ -50,8 +69,82 @@ class EventsInOrder(Sequence[Event]):
 
     def __getitem__(self, index: int | slice) -> Event | list[Event]:
         if isinstance(index, slice):
-            return [_decoded(raw) for raw in self._raws[index]]
-        return _decoded(self._raws[index])
+            return [_decoded(raw) for raw in self.raw(index)]
+        position = index + len(self) if index < 0 else index
+        if not 0 <= position < len(self):
+            raise IndexError("event index out of range")
+        return _decoded(self.raw(slice(position, position + 1))[0])
+
+    def __iter__(self) -> Iterator[Event]:
+        for start in range(0, len(self), _READ_CHUNK):
+            yield from self[start : start + _READ_CHUNK]
+
+    def raw(self, index: slice) -> list[bytes]:
+        """The raw JSON of a slice of the events, in event-time order."""
+        return self._spool.read(self._starts[index], self._lengths[index])
+
+
+#: Events decoded per chunk when iterating over all of them (a report, a test).
+_READ_CHUNK = 10_000
+
+
+class _Spool:
+    """Raw messages appended to an unlinked temporary file; offsets kept as compact arrays."""
+
+    __slots__ = ("_file", "_starts", "_lengths", "_size", "_pending", "_pending_bytes")
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="chokepoint-replay-", buffering=0)
+        self._starts = array("q")
+        self._lengths = array("i")  # a message is at most 1 MiB
+        self._size = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+
+    def append(self, raw: bytes) -> None:
+        self._starts.append(self._size)
+        self._lengths.append(len(raw))
+        self._size += len(raw)
+        self._pending.append(raw)
+        self._pending_bytes += len(raw)
+        if self._pending_bytes >= _WRITE_BUFFER:
+            self._write()
+
+    def _write(self) -> None:
+        if self._pending:
+            data = memoryview(b"".join(self._pending))
+            while data:  # an unbuffered write may take less than all of it
+                data = data[self._file.write(data) :]
+            self._pending, self._pending_bytes = [], 0
+
+    def starts(self) -> np.ndarray:
+        self._write()
+        return np.frombuffer(self._starts, dtype=np.int64)
+
+    def lengths(self) -> np.ndarray:
+        return np.frombuffer(self._lengths, dtype=np.int32)
+
+    def read(self, starts: np.ndarray, lengths: np.ndarray) -> list[bytes]:
+        """Read the messages at ``starts``: runs that are contiguous in the file (input
+        that was already in event-time order) are read with one call."""
+        self._write()
+        fd = self._file.fileno()
+        out: list[bytes] = []
+        count = len(starts)
+        i = 0
+        while i < count:
+            j = i + 1
+            end = int(starts[i] + lengths[i])
+            while j < count and starts[j] == end and end - starts[i] < _READ_RUN:
+                end += int(lengths[j])
+                j += 1
+            block = os.pread(fd, end - int(starts[i]), int(starts[i]))
+            base = int(starts[i])
+            for k in range(i, j):
+                offset = int(starts[k]) - base
+                out.append(block[offset : offset + int(lengths[k])])
+            i = j
+        return out
 
 
 def _decoded(raw: bytes) -> Event:
@@ -59,6 +152,11 @@ def _decoded(raw: bytes) -> Event:
     if isinstance(event, ValidationError):  # pragma: no cover - it was valid when read
         raise RuntimeError(f"a validated event no longer decodes: {event}")
     return event
+
+
+#: Bytes gathered before one write to the spool, and the longest contiguous read.
+_WRITE_BUFFER = 4 * 1024 * 1024
+_READ_RUN = 16 * 1024 * 1024
 
 
 @dataclass
@@ -124,8 +222,8 @@ def read_records(
     """
     received_at = received_at or dt.datetime.now(dt.timezone.utc)
     result = ReplayInput()
-    keyed: list[tuple[dt.datetime, int, bytes]] = []
-    position = 0
+    spool = _Spool()
+    times = array("q")  # event time in microseconds since the epoch (UTC), input order
     for label, partition, number, raw in records:
         result.read += 1
         event, letter, _ = admit(raw, topic=label, partition=partition, offset=number, received_at=received_at)
@@ -140,8 +238,13 @@ def read_records(
         if since is not None and time < since and not isinstance(event, (Entity, ScreeningEntry)):
             result.skipped_by_time += 1
             continue
-        keyed.append((time, position, bytes(raw)))
-        position += 1
-    keyed.sort(key=lambda item: (item[0], item[1]))
-    result.events = EventsInOrder([raw for _, _, raw in keyed])
+        times.append((time - _EPOCH) // _MICROSECOND)
+        spool.append(bytes(raw))
+    # A stable sort: ties keep input order.
+    order = np.argsort(np.frombuffer(times, dtype=np.int64), kind="stable")
+    result.events = EventsInOrder._from_spool(spool, order)
     return result
+
+
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_MICROSECOND = dt.timedelta(microseconds=1)

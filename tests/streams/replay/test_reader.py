@@ -66,3 +66,32 @@ def test_parquet_is_validated_like_json_lines(tmp_path, contract_examples):
     by_id = {e.event_id: e for e in result.events}
     assert by_id["ord-000001"] == decode(contract_examples[2])
     assert isinstance(by_id["ord-000001"], Order)
+
+
+def test_events_in_order_index_slice_and_iterate_like_a_list(tmp_path, contract_examples):
+    """The spool-backed sequence answers like the list of decoded events it stands for,
+    for input out of event-time order (reads that are not contiguous in the spool)."""
+    order = json.loads(contract_examples[2])
+    base = dt.datetime(2025, 1, 1, tzinfo=UTC)
+    lines, expected = [], []
+    for i in range(50):
+        when = base + dt.timedelta(hours=(i * 37) % 50)  # a permutation of 50 hours
+        raw = json.dumps({**order, "event_id": f"ord-{i:03d}", "event_time": when.isoformat().replace("+00:00", "Z")})
+        lines.append(raw.encode())
+        expected.append((when, f"ord-{i:03d}"))
+    _write(tmp_path / "shuffled.jsonl", lines)
+    events = read_events([tmp_path / "shuffled.jsonl"]).events
+    ids = [event_id for _, event_id in sorted(expected)]
+    assert len(events) == 50
+    assert [e.event_id for e in events] == ids
+    assert [e.event_id for e in events[10:20]] == ids[10:20]
+    assert [e.event_id for e in events[45:]] == ids[45:]
+    assert events[0].event_id == ids[0] and events[-1].event_id == ids[-1]
+    assert events[60:70] == []
+    for bad in (50, -51):
+        try:
+            events[bad]
+        except IndexError:
+            pass
+        else:
+            raise AssertionError(f"index {bad} should be out of range")
