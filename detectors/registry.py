@@ -22,7 +22,7 @@ from pathlib import Path
 
 from detectors.engine.core import Detector
 
-__all__ = ["FAMILIES", "default_detectors", "family_detectors"]
+__all__ = ["FAMILIES", "default_detectors", "family_detectors", "preload"]
 
 #: Every detector family, in a fixed order. The live stream runs one shard per family
 #: (partition ``i`` of the detection topic runs ``FAMILIES[i]``): families share no
@@ -84,3 +84,15 @@ def family_detectors(family: str, *, anomaly_model: Path | str | None = None) ->
             log.error("anomaly detector disabled: %s", exc)
             return []
     raise ValueError(f"unknown detector family {family!r}; known: {', '.join(FAMILIES)}")
+
+
+def preload() -> None:
+    """Import every family's code and read its data files now, not on its first event.
+
+    The anomaly family pulls in scikit-learn and SciPy (about 2 s of imports); a live
+    worker that did so when its first shard appeared would stall its event loop for that
+    long in the middle of a drain. Building one throwaway detector of each family warms
+    every import and every cached reference file.
+    """
+    for family in FAMILIES:
+        family_detectors(family)

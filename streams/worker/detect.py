@@ -19,7 +19,7 @@ import time
 
 import faust
 
-from detectors.registry import FAMILIES, family_detectors
+from detectors.registry import FAMILIES, family_detectors, preload
 from schemas import Alert, encode
 from streams.live import DetectionShard, source_name
 from streams.settings import Settings
@@ -106,6 +106,7 @@ def register_detect(
     alerts: faust.TopicT,
 ) -> ShardSet:
     w = settings.worker
+    preload()  # before the first message, not inside the event loop while draining
     shards = ShardSet(app, settings, bootstrap_servers, detection.get_topic_name(), metrics)
 
     async def publish(batch: list[Alert], ingest_time, raised: list[Alert] | None = None) -> None:
