@@ -17,7 +17,7 @@ APT  := DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get
 help:
 	@echo "make demo     live demo: embedded broker, worker, simulator publishing (Ctrl-C to stop)"
 	@echo "make test     the whole test suite (what CI runs)"
-	@echo "make bench    benchmarks; prints rows for BENCHMARKS.md"
+	@echo "make bench    every benchmark suite; rewrites the table in BENCHMARKS.md"
 	@echo "make schemas  regenerate schemas/json from the models"
 
 $(STAMP): pyproject.toml
@@ -45,7 +45,7 @@ test-fast: $(STAMP)
 	$(BIN)/python -m pytest -m "not integration"
 
 bench: $(STAMP)
-	$(BIN)/chokepoint bench
+	$(BIN)/chokepoint bench --write BENCHMARKS.md
 
 schemas: $(STAMP)
 	$(BIN)/python -m schemas.jsonschema

@@ -12,6 +12,7 @@ import logging
 import signal
 import sys
 import threading
+import time
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -404,7 +405,15 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         print(f"chokepoint bench: unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}", file=sys.stderr)
         return 2
 
+    started = time.perf_counter()
     results = run_benchmarks(args.suites, events=args.events, repeat=args.repeat)
+    seconds = time.perf_counter() - started
+    print(f"{len(results)} rows in {seconds / 60:.1f} minutes")
+    if args.write is not None:
+        from streams.bench import write_results
+
+        write_results(args.write, results, seconds=seconds)
+        print(f"table written -> {args.write}")
     return 1 if any(r.passed is False for r in results) and args.strict else 0
 
 
@@ -496,10 +505,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="run benchmarks and print rows for BENCHMARKS.md")
     # No argparse `choices` here: with nargs="*" it rejects the empty default (bpo-9625).
-    p.add_argument("suites", nargs="*", metavar="SUITE", help="decode, simulate, replay (default: all)")
+    p.add_argument("suites", nargs="*", metavar="SUITE", help="decode, simulate, replay, scaling, state, live (default: all)")
     p.add_argument("--events", type=int, help="events per run (suite default if absent)")
     p.add_argument("--repeat", type=int, help="runs per row; min/median/max are reported")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
+    p.add_argument("--write", type=Path, metavar="FILE", help="rewrite this run's table in FILE (BENCHMARKS.md)")
     p.add_argument("--guard", action="store_true", help="the short regression guard: exit 1 on a 5x collapse only")
     p.add_argument("--record", action="store_true", help="with --guard: record this machine's results as the baseline")
     p.set_defaults(func=cmd_bench)

@@ -34,3 +34,30 @@ def test_bench_suites_print_a_row_per_measure(capsys):
     assert all(r.median > 0 for r in results)
     printed = capsys.readouterr().out
     assert all(r.row() in printed for r in results)
+
+
+def test_scaling_suite_compares_ten_times_the_events():
+    from streams.bench import bench_scaling
+
+    ratio, memory = bench_scaling(events=500, repeat=1)
+    assert ratio.what.startswith("replay scaling") and ratio.target == 12.0 and ratio.at_most
+    assert ratio.median > 1.0  # ten times the events cannot cost less CPU than one time
+    assert memory.unit == "MiB" and memory.median > 50 and memory.target is None  # the 4 GB target is for 10M
+
+
+def test_write_results_replaces_only_its_own_table(tmp_path):
+    from streams.bench import BEGIN, END, BenchResult, write_results
+
+    path = tmp_path / "BENCHMARKS.md"
+    path.write_text("# Benchmarks\n\nprose before\n")
+    first = BenchResult("decode", "events/s", (1.0, 2.0, 3.0), 2.5, "cmd")
+    write_results(path, [first], seconds=60)
+    text = path.read_text()
+    assert text.startswith("# Benchmarks\n\nprose before\n") and first.row() in text and text.count(BEGIN) == 1
+    path.write_text(text + "\nprose after\n")
+    second = BenchResult("decode", "events/s", (4.0, 5.0, 6.0), 2.5, "cmd")
+    write_results(path, [second], seconds=90)
+    text = path.read_text()
+    assert second.row() in text and first.row() not in text
+    assert text.count(BEGIN) == 1 and text.count(END) == 1
+    assert "prose before" in text and text.rstrip().endswith("prose after") and "1.5 minutes" in text
