@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from detectors.alerts import AlertBook, Finding
 from detectors.engine.context import Reference
 from detectors.engine.records import TradeRecord
+from detectors.engine.seen import SeenIds
 from schemas import Alert, Entity, Event, Order, ScreeningEntry, Shipment
 
 __all__ = ["Detector", "Engine", "ReferenceChange", "state_size_bytes"]
@@ -82,7 +83,7 @@ class Engine:
         self.detectors = list(detectors)
         self.reference = reference or Reference()
         self.book = AlertBook()
-        self._seen: set[str] = set()
+        self._seen = SeenIds()
         self._held: list[Event] = []
         self._held_time: dt.datetime | None = None
         self.events_processed = 0
@@ -92,10 +93,9 @@ class Engine:
         """Feed a micro-batch; returns alerts that are new or changed."""
         fresh: list[Event] = []
         for event in events:
-            if event.event_id in self._seen:
+            if not self._seen.add(event.event_id):
                 self.duplicates_dropped += 1
                 continue
-            self._seen.add(event.event_id)
             fresh.append(event)
         if not fresh:
             return []
