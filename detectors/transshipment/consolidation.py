@@ -34,15 +34,16 @@ def _address_point(address: str) -> str:
     return f"addr:{address}"
 
 
-def record_order(order: OrderInfo, state: State) -> None:
-    """A domestic purchase of controlled accelerators, remembered where it was delivered."""
+def record_order(order: OrderInfo, ship_to_addr: str | None, state: State) -> None:
+    """A domestic purchase of controlled accelerators, remembered where it was delivered
+    (the ship-to party, and ``ship_to_addr``: the normalised delivery address)."""
     if order.accelerators <= 0 or not order.domestic:
         return
     purchase = Purchase(order.t, order.id, order.buyer, state.party(order.buyer).group, order.accelerators)
     if order.ship_to != order.buyer:
         state.add_purchase(_party_point(order.ship_to), purchase)
-    if order.ship_to_addr:
-        state.add_purchase(_address_point(order.ship_to_addr), purchase)
+    if ship_to_addr:
+        state.add_purchase(_address_point(ship_to_addr), purchase)
 
 
 def _purchaser(leg: Leg, state: State, since: int) -> str | None:

@@ -30,6 +30,7 @@ from detectors.transshipment.ingest import (
     is_shipment,
     leg_from_shipment,
     merge_legs,
+    normalise_address,
     note_leg_parties,
     note_order_parties,
     order_from_record,
@@ -159,7 +160,7 @@ class TransshipmentDetector:
             return []  # only purchases of licensable accelerators matter here
         note_order_parties(record, state)
         state.put_order(order)
-        consolidation.record_order(order, state)
+        consolidation.record_order(order, normalise_address(record.ship_to.address), state)
         if order.accelerators > 0:
             return misdescription.recheck_after_receipt((order.ship_to,), order.t, state, ref, settings)
         return []

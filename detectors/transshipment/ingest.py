@@ -205,7 +205,10 @@ def note_order_parties(record: Any, state: State) -> None:
 
 
 def order_from_record(record: Any) -> OrderInfo:
-    """An order as stored (its parties are recorded by ``note_order_parties`` if it is kept)."""
+    """An order as stored (its parties are recorded by ``note_order_parties`` if it is kept).
+
+    Its delivery address is not stored: it is used once, as the order's convergence point
+    (``consolidation.record_order``, given ``normalise_address(record.ship_to.address)``)."""
     event = record.event
     t = to_us(record.time)
     day = record.time.date()
@@ -216,8 +219,6 @@ def order_from_record(record: Any) -> OrderInfo:
         order_id=event.order_id,
         buyer=record.buyer.entity_id,
         ship_to=record.ship_to.entity_id,
-        ship_to_country=record.ship_to.country,
-        ship_to_addr=normalise_address(record.ship_to.address),
         accelerators=accelerators,
         domestic=record.ship_to.country == record.buyer.country,
     )

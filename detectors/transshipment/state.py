@@ -19,12 +19,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from detectors.transshipment.snapshot import Strings, Table, leg_key
 from detectors.transshipment.timeline import US_PER_DAY
 
 __all__ = ["PartyInfo", "Leg", "OrderInfo", "Hop", "Purchase", "State", "STATE_FORMAT"]
 
 #: Bumped when the snapshot layout changes; ``load_state`` refuses other formats.
-STATE_FORMAT = 1
+STATE_FORMAT = 2  # 2: columns, a string table, time deltas, serial runs (``snapshot``)
 
 
 def _tuple(value: Iterable[Any]) -> tuple:
@@ -128,14 +129,11 @@ class OrderInfo:
     order_id: str
     buyer: str
     ship_to: str
-    ship_to_country: str
-    ship_to_addr: str | None
     accelerators: int
     domestic: bool  # delivered in the buyer's own country ("for domestic use")
 
     def to_json(self) -> list:
-        return [self.id, self.t, self.order_id, self.buyer, self.ship_to, self.ship_to_country, self.ship_to_addr,
-                self.accelerators, self.domestic]
+        return [self.id, self.t, self.order_id, self.buyer, self.ship_to, self.accelerators, self.domestic]
 
     @classmethod
     def from_json(cls, raw: list) -> OrderInfo:
@@ -385,42 +383,111 @@ class State:
 
     # -- snapshots -------------------------------------------------------------------------
     def to_json(self) -> dict[str, Any]:
-        """A canonical snapshot: the same facts give the same JSON, whatever order they came in."""
+        """A canonical snapshot (``snapshot`` describes the layout): the same facts give the
+        same JSON, whatever order they came in."""
+        strings = Strings()
         hops = [h for targets in self.hops.values() for h in targets.values()]
-        return {
+        legs = []
+        for leg in sorted(self.legs.values(), key=lambda leg: (leg.t, leg.key)):
+            row = leg.to_json()
+            if leg.shipper_country is None or leg.consignee_country is None:
+                raise ValueError(f"leg {leg.key}: party countries are required (contract v1)")
+            if leg.key == leg_key(leg.shipment_id, leg.origin, leg.dest):
+                row[_KEY_AT] = None  # derived again on load
+            if leg.shipper_country == leg.origin:
+                row[_SHIPPER_COUNTRY_AT] = None  # "as origin"
+            if leg.consignee_country == leg.dest:
+                row[_CONSIGNEE_COUNTRY_AT] = None  # "as destination"
+            legs.append(row)
+        orders = sorted(self.orders.values(), key=lambda o: (o.t, o.id))
+        order_row = {o.id: i for i, o in enumerate(orders)}
+        purchases, of_orders = [], []
+        for point in sorted(self.purchases):
+            for p in self.purchases[point]:
+                row = order_row.get(p.id)
+                if row is not None and (orders[row].t, orders[row].buyer, orders[row].accelerators) == (
+                        p.t, p.buyer, p.accelerators):
+                    of_orders.append([point, row, p.group])  # the rest is the order's
+                else:
+                    purchases.append([point, *p.to_json()])
+        addresses = [[party, address, t] for party in sorted(self.addresses)
+                     for address, t in sorted(self.addresses[party].items())]
+        out: dict[str, Any] = {
             "format": STATE_FORMAT,
             "watermark": self.watermark,
             "last_prune": self.last_prune,
-            "parties": [self.parties[p].to_json() for p in sorted(self.parties)],
-            "legs": [leg.to_json() for leg in sorted(self.legs.values(), key=lambda leg: (leg.t, leg.key))],
-            "orders": [o.to_json() for o in sorted(self.orders.values(), key=lambda o: (o.t, o.id))],
-            "hops": [h.to_json() for h in sorted(hops, key=lambda h: (h.inbound, h.outbound))],
-            "purchases": {point: [p.to_json() for p in self.purchases[point]] for point in sorted(self.purchases)},
-            "addresses": {party: dict(sorted(self.addresses[party].items())) for party in sorted(self.addresses)},
+            "parties": _PARTY_TABLE.encode([self.parties[p].to_json() for p in sorted(self.parties)], strings),
+            "legs": _LEG_TABLE.encode(legs, strings),
+            "orders": _ORDER_TABLE.encode([o.to_json() for o in orders], strings),
+            "hops": _HOP_TABLE.encode([h.to_json() for h in sorted(hops, key=lambda h: (h.inbound, h.outbound))],
+                                      strings),
+            "purchases": _PURCHASE_TABLE.encode(purchases, strings),
+            "order_purchases": _ORDER_PURCHASE_TABLE.encode(of_orders, strings),
+            "addresses": _ADDRESS_TABLE.encode(addresses, strings),
         }
+        out["strings"] = strings.table
+        return out
 
     @classmethod
     def from_json(cls, raw: dict[str, Any]) -> State:
         if raw.get("format") != STATE_FORMAT:
             raise ValueError(f"transshipment state format {raw.get('format')!r}, expected {STATE_FORMAT}")
+        strings = Strings(raw["strings"])
         state = cls(watermark=raw["watermark"], last_prune=raw["last_prune"])
-        for item in raw["parties"]:
-            party = PartyInfo.from_json(item)
+        for row in _PARTY_TABLE.decode(raw["parties"], strings):
+            party = PartyInfo(*row)
             state.parties[party.id] = party
-        t_at, key_at = _LEG_FIELDS.index("t"), _LEG_FIELDS.index("key")
-        for item in sorted(raw["legs"], key=lambda leg: (leg[t_at], leg[key_at])):
-            state.put_leg(Leg.from_json(item))
-        for item in sorted(raw["orders"], key=lambda o: (o[1], o[0])):
-            state.put_order(OrderInfo.from_json(item))
-        for item in raw["hops"]:
-            state.put_hop(Hop.from_json(item))
-        for point, entries in raw["purchases"].items():
-            state.purchases[point] = [Purchase.from_json(p) for p in entries]
-        state.addresses = {party: dict(known) for party, known in raw["addresses"].items()}
+        for row in _LEG_TABLE.decode(raw["legs"], strings):  # written in (t, key) order
+            leg = Leg(*row)
+            leg = dataclasses.replace(
+                leg,
+                key=leg.key if leg.key is not None else leg_key(leg.shipment_id, leg.origin, leg.dest),
+                shipper_country=leg.shipper_country if leg.shipper_country is not None else leg.origin,
+                consignee_country=leg.consignee_country if leg.consignee_country is not None else leg.dest,
+            )
+            state.put_leg(leg)
+        orders = [OrderInfo(*row) for row in _ORDER_TABLE.decode(raw["orders"], strings)]
+        for order in orders:  # written in (t, id) order
+            state.put_order(order)
+        for row in _HOP_TABLE.decode(raw["hops"], strings):
+            state.put_hop(Hop(*row[:8], dict(row[8]), row[9]))
+        for point, *purchase in _PURCHASE_TABLE.decode(raw["purchases"], strings):
+            state.purchases.setdefault(point, []).append(Purchase(*purchase))
+        for point, row, group in _ORDER_PURCHASE_TABLE.decode(raw["order_purchases"], strings):
+            order = orders[row]
+            state.purchases.setdefault(point, []).append(Purchase(order.t, order.id, order.buyer, group,
+                                                                  order.accelerators))
+        for entries in state.purchases.values():
+            entries.sort(key=lambda p: (p.t, p.id))  # how add_purchase keeps them
+        for party, address, t in _ADDRESS_TABLE.decode(raw["addresses"], strings):
+            state.addresses.setdefault(party, {})[address] = t
         return state
 
     def tracked_parties(self) -> int:
         return len(self.parties)
+
+
+_PARTY_TABLE = Table(("id", "str"), ("name", "str"), ("country", "str"), ("registered", "bool"),
+                     ("business_type", "str"), ("group", "str"), ("t", "time"))
+_LEG_KINDS = {
+    "key": "str", "ids": "strs", "t": "time", "shipment_id": "raw", "order_id": "str", "shippers": "strs",
+    "consignees": "strs", "shipper_country": "str", "consignee_country": "str", "consignee_type": "str",
+    "origin": "str", "dest": "str", "transit": "strs", "licence": "str", "value": "float", "accelerators": "raw",
+    "families": "pairs", "units": "raw", "serials": "serials", "h200_class": "bool", "scopes": "strs",
+    "misdescribed": "rows", "shipper_addr": "str", "consignee_addr": "str", "others": "strs",
+}
+_LEG_TABLE = Table(*((name, _LEG_KINDS[name]) for name in _LEG_FIELDS))
+_ORDER_TABLE = Table(("id", "str"), ("t", "time"), ("order_id", "str"), ("buyer", "str"), ("ship_to", "str"),
+                     ("accelerators", "raw"), ("domestic", "bool"))
+_HOP_TABLE = Table(("inbound", "str"), ("outbound", "str"), ("party", "str"), ("kind", "str"), ("shared", "raw"),
+                   ("dwell_days", "raw"), ("severity", "str"), ("flags", "strs"), ("facts", "raw"), ("t", "raw"))
+_PURCHASE_TABLE = Table(("point", "str"), ("t", "time"), ("id", "str"), ("buyer", "str"), ("group", "str"),
+                        ("accelerators", "raw"))
+_ORDER_PURCHASE_TABLE = Table(("point", "str"), ("order", "raw"), ("group", "str"))
+_KEY_AT = _LEG_FIELDS.index("key")
+_SHIPPER_COUNTRY_AT = _LEG_FIELDS.index("shipper_country")
+_CONSIGNEE_COUNTRY_AT = _LEG_FIELDS.index("consignee_country")
+_ADDRESS_TABLE = Table(("party", "str"), ("address", "str"), ("t", "time"))
 
 
 def _remove(index: dict[str, list[str]], name: str, key: str) -> None:
