@@ -85,8 +85,8 @@ def check_export(leg: Leg, state: State, since: int, settings: Settings, ref: An
     excluded_buyers = set(leg.shippers) | set(leg.consignees)
     purchases: dict[str, Purchase] = {}
     for point in points:
-        for purchase in state.purchases.get(point, ()):
-            if window_start <= purchase.t <= leg.t and purchase.buyer not in excluded_buyers \
+        for purchase in state.purchases_between(point, window_start, leg.t):
+            if purchase.buyer not in excluded_buyers \
                     and purchase.group not in excluded_groups:
                 purchases[purchase.id] = purchase
     groups = {p.group for p in purchases.values()}

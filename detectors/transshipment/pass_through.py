@@ -7,6 +7,10 @@ to its single best inbound leg (closest quantity, then value, then the most rece
 a late inbound leg is tried against the exports after it that have no match yet, so the
 result does not depend on which leg arrived first.
 
+Candidates come from ``State.match_in`` / ``match_out``: a party's legs by family names
+and quantity band (``state.match_bucket``), so a new leg looks only at legs it could
+match, not at every leg of the party in the window (tests compare it with a full scan).
+
 Legs whose serials are known on both sides are left to ``serial_chain``: serials that
 differ mean different goods, and serials that agree are a stronger link than a match.
 """
@@ -17,7 +21,7 @@ from typing import Any
 
 from detectors.transshipment.serial_chain import hop_between
 from detectors.transshipment.settings import Settings
-from detectors.transshipment.state import Hop, Leg, State
+from detectors.transshipment.state import Hop, Leg, State, family_names
 from detectors.transshipment.timeline import US_PER_DAY
 
 __all__ = ["match_leg", "PATTERN", "LINK_FLAG"]
@@ -54,12 +58,22 @@ def _eligible(leg: Leg) -> bool:
     return leg.accelerators > 0
 
 
+def _candidates(index: dict, full: dict, party: str, leg: Leg, since: int, until: int,
+                settings: Settings, state: State) -> list[Leg]:
+    """The party's legs in the window that can match ``leg`` (same family names, quantity
+    band), from the candidate index; the whole window when the tolerance admits anything."""
+    found = state.match_window(index, party, family_names(leg), leg.accelerators, settings.match_value_tolerance,
+                               since, until)
+    return state.window(full, party, since, until) if found is None else found
+
+
 def _best_inbound(outbound: Leg, state: State, since: int, settings: Settings) -> Leg | None:
     window_start = max(since, outbound.t - int(settings.match_window_days * US_PER_DAY))
     best: tuple | None = None
     chosen: Leg | None = None
     for party in outbound.shippers:
-        for inbound in state.window(state.inbound, party, window_start, outbound.t):
+        for inbound in _candidates(state.match_in, state.inbound, party, outbound, window_start, outbound.t,
+                                   settings, state):
             if not _eligible(inbound):
                 continue
             distance = _distance(inbound, outbound, settings)
@@ -84,7 +98,7 @@ def match_leg(leg: Leg, state: State, since: int, settings: Settings, ref: Any) 
                                      state, settings, ref))
     window_end = leg.t + int(settings.match_window_days * US_PER_DAY)
     for party in leg.consignees:
-        for outbound in state.window(state.outbound, party, leg.t, window_end):
+        for outbound in _candidates(state.match_out, state.outbound, party, leg, leg.t, window_end, settings, state):
             if outbound.key == leg.key or not outbound.is_export or not _eligible(outbound):
                 continue
             if _has_inbound_hop(state, outbound) or _distance(leg, outbound, settings) is None:

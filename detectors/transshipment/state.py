@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -205,9 +206,19 @@ class State:
     addresses: dict[str, dict[str, int]] = field(default_factory=dict)  # party -> normalised address -> last seen
     # -- derived indexes ---------------------------------------------------------------
     report_leg: dict[str, str] = field(default_factory=dict)  # event id -> leg key
-    by_serial: dict[str, list[str]] = field(default_factory=dict)  # serial -> leg keys by (t, key)
-    inbound: dict[str, list[str]] = field(default_factory=dict)  # consignee -> leg keys by (t, key)
-    outbound: dict[str, list[str]] = field(default_factory=dict)  # shipper -> leg keys by (t, key)
+    # Leg lists hold sorted (t, key) pairs, so windows and neighbours are plain bisects.
+    by_serial: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # serial -> legs
+    inbound: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # consignee -> legs
+    outbound: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # shipper -> legs
+    # Pass-through candidates (``match_bucket``): (party, family names, quantity bucket) ->
+    # legs with controlled accelerators, received by the party (``match_in``) or
+    # exported by it (``match_out``).
+    match_in: dict[tuple, list[tuple[int, str]]] = field(default_factory=dict)
+    match_out: dict[tuple, list[tuple[int, str]]] = field(default_factory=dict)
+    # Ratio bounds (``ratio_bounds``): party -> day -> controlled accelerators it received
+    # (``day_in``), and family counts of its exports (``day_out``), over kept legs.
+    day_in: dict[str, dict[int, int]] = field(default_factory=dict)
+    day_out: dict[str, dict[int, int]] = field(default_factory=dict)
     hops_into: dict[str, list[str]] = field(default_factory=dict)  # outbound leg -> inbound legs of its hops
     orders_by_number: dict[str, list[str]] = field(default_factory=dict)  # order_id -> event ids
     orders_to: dict[str, list[str]] = field(default_factory=dict)  # ship-to party -> event ids by (t, id)
@@ -220,14 +231,16 @@ class State:
     def leg_order(self, key: str) -> tuple[int, str]:
         return (self.legs[key].t, key)
 
-    def window(self, index: dict[str, list[str]], party: str, since: int, until: int) -> list[Leg]:
-        """Legs of ``party`` in ``index`` (``inbound`` / ``outbound``) with ``since <= t <= until``."""
+    def window(self, index: dict[Any, list[tuple[int, str]]], party: Any, since: int, until: int) -> list[Leg]:
+        """Legs of ``party`` in ``index`` (``inbound`` / ``outbound`` / ``match_*``) with
+        ``since <= t <= until``, in (t, key) order."""
         keys = index.get(party)
         if not keys:
             return []
-        low = bisect.bisect_left(keys, (since, ""), key=self.leg_order)
-        high = bisect.bisect_right(keys, (until, "\U0010ffff"), key=self.leg_order)
-        return [self.legs[k] for k in keys[low:high]]
+        low = bisect.bisect_left(keys, (since, ""))
+        high = bisect.bisect_right(keys, (until, "\U0010ffff"))
+        legs = self.legs
+        return [legs[k] for _, k in keys[low:high]]
 
     # -- parties -------------------------------------------------------------------------
     def note_party(self, info: PartyInfo) -> None:
@@ -263,37 +276,109 @@ class State:
         self._index_leg(leg)
         return previous
 
-    def _sorted_insert(self, index: dict[str, list[str]], name: str, key: str) -> None:
-        keys = index.setdefault(name, [])
-        if not keys or self.leg_order(keys[-1]) < self.leg_order(key):
-            keys.append(key)  # the common case: business time moves forward
-        else:
-            bisect.insort(keys, key, key=self.leg_order)
-
     def _index_leg(self, leg: Leg) -> None:
+        entry = (leg.t, leg.key)
         for event_id in leg.ids:
             self.report_leg[event_id] = leg.key
         for serial in leg.serials:
-            self._sorted_insert(self.by_serial, serial, leg.key)
+            _sorted_insert(self.by_serial, serial, entry)
         for party in leg.consignees:
-            self._sorted_insert(self.inbound, party, leg.key)
+            _sorted_insert(self.inbound, party, entry)
         for party in leg.shippers:
-            self._sorted_insert(self.outbound, party, leg.key)
+            _sorted_insert(self.outbound, party, entry)
+        for index, name in self._match_entries(leg):
+            _sorted_insert(index, name, entry)
+        self._count_day(leg, 1)
 
     def _unindex_leg(self, leg: Leg) -> None:
+        entry = (leg.t, leg.key)
         for serial in leg.serials:
-            _remove(self.by_serial, serial, leg.key)
+            _remove(self.by_serial, serial, entry)
         for party in leg.consignees:
-            _remove(self.inbound, party, leg.key)
+            _remove(self.inbound, party, entry)
         for party in leg.shippers:
-            _remove(self.outbound, party, leg.key)
+            _remove(self.outbound, party, entry)
+        for index, name in self._match_entries(leg):
+            _remove(index, name, entry)
+        self._count_day(leg, -1)
+
+    def _count_day(self, leg: Leg, sign: int) -> None:
+        if leg.accelerators <= 0:
+            return  # the ratio counts only legs with controlled accelerators
+        day = leg.t // US_PER_DAY
+        for index, parties, amount in ((self.day_in, leg.consignees, leg.accelerators),
+                                       (self.day_out, leg.shippers if leg.is_export else (),
+                                        sum(count for _, count in leg.families))):
+            for party in parties:
+                days = index.setdefault(party, {})
+                total = days.get(day, 0) + sign * amount
+                if total:
+                    days[day] = total
+                else:
+                    days.pop(day, None)
+                    if not days:
+                        del index[party]
+
+    def ratio_bounds(self, parties: Iterable[str], since: int, until: int) -> tuple[int, int, int]:
+        """Bounds on what ``ratio`` counts over the parties' legs with ``since <= t <= until``,
+        read from per-day sums (cost: days in the window, not legs):
+
+        * the most accelerators received (every leg of every day the window touches),
+        * the fewest received (one party's legs on days wholly inside the window),
+        * the most re-exported (family counts of every export on every day it touches).
+        """
+        first, last = since // US_PER_DAY, until // US_PER_DAY
+        inner_first = first if since == first * US_PER_DAY else first + 1
+        inner_last = last if until == (last + 1) * US_PER_DAY - 1 else last - 1
+        most_in = least_in = most_out = 0
+        for party in parties:
+            received = self.day_in.get(party)
+            if received:
+                most_in += _days_sum(received, first, last)
+                least_in = max(least_in, _days_sum(received, inner_first, inner_last))
+            exported = self.day_out.get(party)
+            if exported:
+                most_out += _days_sum(exported, first, last)
+        return most_in, least_in, most_out
+
+    def _match_entries(self, leg: Leg) -> list[tuple[dict[tuple, list[tuple[int, str]]], tuple]]:
+        """Where ``leg`` is a pass-through candidate: as received by each consignee, and as
+        exported by each shipper (exports only)."""
+        if leg.accelerators <= 0:
+            return []  # never matched (``pass_through._eligible``)
+        names, bucket = family_names(leg), match_bucket(leg.accelerators)
+        found: list[tuple[dict[tuple, list[tuple[int, str]]], tuple]] = [
+            (self.match_in, (party, names, bucket)) for party in leg.consignees
+        ]
+        if leg.is_export:
+            found.extend((self.match_out, (party, names, bucket)) for party in leg.shippers)
+        return found
+
+    def match_window(self, index: dict[tuple, list[tuple[int, str]]], party: str, names: tuple[str, ...],
+                     accelerators: int, tolerance: float, since: int, until: int) -> list[Leg] | None:
+        """Candidates of ``party`` with family names ``names`` in ``since <= t <= until`` whose
+        controlled accelerators can be within ``tolerance`` of ``accelerators``, in (t, key)
+        order: a superset of the legs ``pass_through`` can match, found without looking at
+        the party's other legs. ``None`` when the tolerance admits any quantity (>= 1)."""
+        if tolerance >= 1:
+            return None
+        if tolerance < 0:
+            return []  # nothing is within a negative tolerance
+        low = match_bucket_of(accelerators * (1 - tolerance)) - 1  # one bucket of slack for rounding
+        high = match_bucket_of(accelerators / (1 - tolerance)) + 1
+        found: list[Leg] = []
+        for bucket in range(low, high + 1):
+            found.extend(self.window(index, (party, names, bucket), since, until))
+        if high > low:
+            found.sort(key=lambda leg: (leg.t, leg.key))
+        return found
 
     def neighbours(self, serial: str, key: str) -> tuple[str | None, str | None]:
         """The legs just before and just after ``key`` in the serial's history."""
         keys = self.by_serial.get(serial, [])
-        position = bisect.bisect_left(keys, self.leg_order(key), key=self.leg_order)
-        before = keys[position - 1] if position > 0 else None
-        after = keys[position + 1] if position + 1 < len(keys) else None
+        position = bisect.bisect_left(keys, self.leg_order(key))
+        before = keys[position - 1][1] if position > 0 else None
+        after = keys[position + 1][1] if position + 1 < len(keys) else None
         return before, after
 
     # -- hops ----------------------------------------------------------------------------
@@ -332,6 +417,15 @@ class State:
         if len(entries) > 1 and (entries[-2].t, entries[-2].id) > (purchase.t, purchase.id):
             entries.sort(key=lambda p: (p.t, p.id))
 
+    def purchases_between(self, point: str, since: int, until: int) -> list[Purchase]:
+        """Purchases at ``point`` with ``since <= t <= until``, in (t, id) order (how they are kept)."""
+        entries = self.purchases.get(point)
+        if not entries:
+            return []
+        low = bisect.bisect_left(entries, since, key=_purchase_time)
+        high = bisect.bisect_right(entries, until, key=_purchase_time)
+        return entries[low:high]
+
     # -- pruning ---------------------------------------------------------------------------
     def prune(self, before: int) -> None:
         """Forget legs, hops, orders, purchases and parties older than ``before``."""
@@ -341,8 +435,12 @@ class State:
             del self.legs[leg.key]
             for event_id in leg.ids:
                 self.report_leg.pop(event_id, None)
+            entry = (leg.t, leg.key)
             for serial in leg.serials:
-                _remove(self.by_serial, serial, leg.key)
+                _remove(self.by_serial, serial, entry)
+            for index, name in self._match_entries(leg):
+                _remove(index, name, entry)
+            self._count_day(leg, -1)
             touched_parties.update(leg.consignees)
             touched_parties.update(leg.shippers)
             for outbound in self.hops.pop(leg.key, {}):
@@ -357,7 +455,7 @@ class State:
             for party in touched_parties:
                 keys = index.get(party)
                 if keys is not None:
-                    keys[:] = [k for k in keys if k in self.legs]
+                    keys[:] = [entry for entry in keys if entry[1] in self.legs]
                     if not keys:
                         del index[party]
         old_orders = [order for order in self.orders.values() if order.t < before]
@@ -490,7 +588,48 @@ _CONSIGNEE_COUNTRY_AT = _LEG_FIELDS.index("consignee_country")
 _ADDRESS_TABLE = Table(("party", "str"), ("address", "str"), ("t", "time"))
 
 
-def _remove(index: dict[str, list[str]], name: str, key: str) -> None:
+def _days_sum(days: dict[int, int], first: int, last: int) -> int:
+    if last < first:
+        return 0
+    if len(days) < last - first + 1:
+        return sum(total for day, total in days.items() if first <= day <= last)
+    get = days.get
+    return sum(get(day, 0) for day in range(first, last + 1))
+
+
+def _purchase_time(purchase: Purchase) -> int:
+    return purchase.t
+
+
+def family_names(leg: Leg) -> tuple[str, ...]:
+    """The leg's product families (``families`` is sorted by name): what a match compares."""
+    return tuple(name for name, _ in leg.families)
+
+
+#: Quantity buckets per doubling of controlled accelerators in the pass-through index.
+_BUCKETS_PER_DOUBLING = 8
+
+
+def match_bucket_of(quantity: float) -> int:
+    return math.floor(math.log2(quantity) * _BUCKETS_PER_DOUBLING)
+
+
+def match_bucket(accelerators: int) -> int:
+    """A leg's quantity band in the pass-through index (about 9% wide)."""
+    return match_bucket_of(accelerators)
+
+
+def _sorted_insert(index: dict[Any, list[tuple[int, str]]], name: Any, entry: tuple[int, str]) -> None:
+    keys = index.get(name)
+    if keys is None:
+        index[name] = [entry]
+    elif keys[-1] < entry:
+        keys.append(entry)  # the common case: business time moves forward
+    else:
+        bisect.insort(keys, entry)
+
+
+def _remove(index: dict[Any, list[Any]], name: Any, key: Any) -> None:
     keys = index.get(name)
     if keys is None:
         return
