@@ -127,7 +127,8 @@ class Table:
     """Column codecs: ``(name, kind)`` pairs, where kind is
 
     ``raw`` (JSON as is), ``str`` (one string or ``None``, via the table), ``strs`` (a
-    tuple of strings; one string without its list), ``time`` (integers, written as deltas), ``bool`` (0/1), ``float`` (whole numbers without ``.0``), ``pairs``
+    tuple of strings; one string without its list), ``texts`` (the same, strings written out: for
+    strings that appear once, such as event ids), ``time`` (integers, written as deltas), ``bool`` (0/1), ``float`` (whole numbers without ``.0``), ``pairs``
     (``((name, count), ...)``, names via the table, flattened), ``rows`` (a tuple of
     tuples, written as lists) and ``serials`` (runs, see ``serial_runs``).
     """
@@ -192,6 +193,7 @@ _ENCODERS: dict[str, Callable[[list[Any], Strings], list[Any]]] = {
     "raw": lambda values, strings: values,
     "str": lambda values, strings: [strings.ref(v) for v in values],
     "strs": lambda values, strings: [strings.ref(v[0]) if len(v) == 1 else strings.refs(v) for v in values],
+    "texts": lambda values, strings: [v[0] if len(v) == 1 else list(v) for v in values],
     "time": lambda values, strings: _deltas(values),
     "bool": lambda values, strings: [int(v) for v in values],
     "float": lambda values, strings: [int(v) if v.is_integer() and abs(v) < 2**53 else v for v in values],
@@ -204,6 +206,7 @@ _DECODERS: dict[str, Callable[[list[Any], Strings], list[Any]]] = {
     "raw": lambda values, strings: values,
     "str": lambda values, strings: [strings.get(v) for v in values],
     "strs": lambda values, strings: [(strings.table[v],) if isinstance(v, int) else strings.gets(v) for v in values],
+    "texts": lambda values, strings: [(v,) if isinstance(v, str) else tuple(v) for v in values],
     "time": lambda values, strings: _undeltas(values),
     "bool": lambda values, strings: [bool(v) for v in values],
     "float": lambda values, strings: [float(v) for v in values],

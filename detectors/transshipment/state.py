@@ -568,14 +568,14 @@ class State:
 _PARTY_TABLE = Table(("id", "str"), ("name", "str"), ("country", "str"), ("registered", "bool"),
                      ("business_type", "str"), ("group", "str"), ("t", "time"))
 _LEG_KINDS = {
-    "key": "str", "ids": "strs", "t": "time", "shipment_id": "raw", "order_id": "str", "shippers": "strs",
+    "key": "str", "ids": "texts", "t": "time", "shipment_id": "raw", "order_id": "str", "shippers": "strs",
     "consignees": "strs", "shipper_country": "str", "consignee_country": "str", "consignee_type": "str",
     "origin": "str", "dest": "str", "transit": "strs", "licence": "str", "value": "float", "accelerators": "raw",
     "families": "pairs", "units": "raw", "serials": "serials", "h200_class": "bool", "scopes": "strs",
     "misdescribed": "rows", "shipper_addr": "str", "consignee_addr": "str", "others": "strs",
 }
 _LEG_TABLE = Table(*((name, _LEG_KINDS[name]) for name in _LEG_FIELDS))
-_ORDER_TABLE = Table(("id", "str"), ("t", "time"), ("order_id", "str"), ("buyer", "str"), ("ship_to", "str"),
+_ORDER_TABLE = Table(("id", "raw"), ("t", "time"), ("order_id", "str"), ("buyer", "str"), ("ship_to", "str"),
                      ("accelerators", "raw"), ("domestic", "bool"))
 _HOP_TABLE = Table(("inbound", "str"), ("outbound", "str"), ("party", "str"), ("kind", "str"), ("shared", "raw"),
                    ("dwell_days", "raw"), ("severity", "str"), ("flags", "strs"), ("facts", "raw"), ("t", "raw"))

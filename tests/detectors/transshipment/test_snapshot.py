@@ -38,10 +38,12 @@ VALUES = st.one_of(st.none(), st.booleans(), st.integers(-5, 5), st.floats(-3, 3
 
 @given(st.lists(st.tuples(st.one_of(st.none(), st.text(max_size=3)), st.lists(st.text(max_size=3), max_size=3),
                           st.integers(0, 10**17), VALUES, st.floats(0, 1e9, allow_nan=False),
-                          st.lists(st.tuples(st.text(max_size=3), st.integers(0, 9)), max_size=3)), max_size=30))
+                          st.lists(st.tuples(st.text(max_size=3), st.integers(0, 9)), max_size=3),
+                          st.lists(st.text(max_size=3), max_size=3)), max_size=30))
 def test_table_columns_are_lossless(rows):
-    rows = [(s, tuple(ss), t, v, f, tuple(p)) for s, ss, t, v, f, p in rows]
-    table = Table(("s", "str"), ("ss", "strs"), ("t", "time"), ("v", "raw"), ("f", "float"), ("p", "pairs"))
+    rows = [(s, tuple(ss), t, v, f, tuple(p), tuple(x)) for s, ss, t, v, f, p, x in rows]
+    table = Table(("s", "str"), ("ss", "strs"), ("t", "time"), ("v", "raw"), ("f", "float"), ("p", "pairs"),
+                  ("x", "texts"))
     strings = Strings()
     raw = json.loads(json.dumps(table.encode(rows, strings)))
     back = table.decode(raw, Strings(json.loads(json.dumps(strings.table))))
@@ -68,7 +70,8 @@ def _busy_detector() -> TransshipmentDetector:
 
 def _same_state(a: State, b: State) -> None:
     for name in ("watermark", "last_prune", "parties", "legs", "orders", "hops", "purchases", "addresses",
-                 "report_leg", "by_serial", "inbound", "outbound", "orders_by_number", "orders_to"):
+                 "report_leg", "by_serial", "inbound", "outbound", "match_in", "match_out", "day_in", "day_out",
+                 "orders_by_number", "orders_to"):
         assert getattr(a, name) == getattr(b, name), name
     assert {k: sorted(v) for k, v in a.hops_into.items()} == {k: sorted(v) for k, v in b.hops_into.items()}
 
