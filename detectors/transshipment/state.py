@@ -293,13 +293,13 @@ class State:
     def _unindex_leg(self, leg: Leg) -> None:
         entry = (leg.t, leg.key)
         for serial in leg.serials:
-            _remove(self.by_serial, serial, entry)
+            _remove_sorted(self.by_serial, serial, entry)
         for party in leg.consignees:
-            _remove(self.inbound, party, entry)
+            _remove_sorted(self.inbound, party, entry)
         for party in leg.shippers:
-            _remove(self.outbound, party, entry)
+            _remove_sorted(self.outbound, party, entry)
         for index, name in self._match_entries(leg):
-            _remove(index, name, entry)
+            _remove_sorted(index, name, entry)
         self._count_day(leg, -1)
 
     def _count_day(self, leg: Leg, sign: int) -> None:
@@ -437,9 +437,9 @@ class State:
                 self.report_leg.pop(event_id, None)
             entry = (leg.t, leg.key)
             for serial in leg.serials:
-                _remove(self.by_serial, serial, entry)
+                _remove_sorted(self.by_serial, serial, entry)
             for index, name in self._match_entries(leg):
-                _remove(index, name, entry)
+                _remove_sorted(index, name, entry)
             self._count_day(leg, -1)
             touched_parties.update(leg.consignees)
             touched_parties.update(leg.shippers)
@@ -627,6 +627,18 @@ def _sorted_insert(index: dict[Any, list[tuple[int, str]]], name: Any, entry: tu
         keys.append(entry)  # the common case: business time moves forward
     else:
         bisect.insort(keys, entry)
+
+
+def _remove_sorted(index: dict[Any, list[tuple[int, str]]], name: Any, entry: tuple[int, str]) -> None:
+    """``_remove`` for a sorted list of (t, key): found by bisection, not by a scan from the front."""
+    keys = index.get(name)
+    if keys is None:
+        return
+    position = bisect.bisect_left(keys, entry)
+    if position < len(keys) and keys[position] == entry:
+        del keys[position]
+        if not keys:
+            del index[name]
 
 
 def _remove(index: dict[Any, list[Any]], name: Any, key: Any) -> None:
