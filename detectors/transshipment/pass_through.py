@@ -61,10 +61,18 @@ def _eligible(leg: Leg) -> bool:
 def _candidates(index: dict, full: dict, party: str, leg: Leg, since: int, until: int,
                 settings: Settings, state: State) -> list[Leg]:
     """The party's legs in the window that can match ``leg`` (same family names, quantity
-    band), from the candidate index; the whole window when the tolerance admits anything."""
+    band), from the candidate index; the whole window when it is short (reading a few legs
+    costs less than the index's band of lookups) or the tolerance admits anything. Either
+    is a superset of the matches, in (t, key) order, so the choice changes no decision."""
+    if state.window_size(full, party, since, until) <= _SCAN_AT_MOST:
+        return state.window(full, party, since, until)
     found = state.match_window(index, party, family_names(leg), leg.accelerators, settings.match_value_tolerance,
                                since, until)
     return state.window(full, party, since, until) if found is None else found
+
+
+#: Windows of at most this many legs are read whole rather than through the index.
+_SCAN_AT_MOST = 16
 
 
 def _best_inbound(outbound: Leg, state: State, since: int, settings: Settings) -> Leg | None:

@@ -242,6 +242,13 @@ class State:
         legs = self.legs
         return [legs[k] for _, k in keys[low:high]]
 
+    def window_size(self, index: dict[Any, list[tuple[int, str]]], party: Any, since: int, until: int) -> int:
+        """How many legs ``window`` would return."""
+        keys = index.get(party)
+        if not keys:
+            return 0
+        return bisect.bisect_right(keys, (until, "\U0010ffff")) - bisect.bisect_left(keys, (since, ""))
+
     # -- parties -------------------------------------------------------------------------
     def note_party(self, info: PartyInfo) -> None:
         current = self.parties.get(info.id)
