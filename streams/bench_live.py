@@ -95,7 +95,7 @@ def _workers(count: int, bootstrap: str, work: Path, name: str) -> tuple[list[su
 
 
 def bench_live(
-    events: int = 20_000, repeat: int = 1, seed: int = 1, rates: tuple[float, ...] = (250.0, 1000.0), seconds: float = 30.0
+    events: int = 20_000, repeat: int = 2, seed: int = 1, rates: tuple[float, ...] = (250.0, 1000.0), seconds: float = 30.0
 ) -> list[BenchResult]:
     from streams.broker import EmbeddedBroker, ensure_topics
     from streams.broker.embedded import free_port
