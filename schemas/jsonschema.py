@@ -7,6 +7,7 @@ Regenerate with ``python -m schemas.jsonschema``.
 
 from __future__ import annotations
 
+import inspect
 import json
 from pathlib import Path
 from typing import Any
@@ -35,7 +36,7 @@ def render_schemas() -> dict[str, str]:
     """File name -> JSON text, deterministic (sorted keys, trailing newline)."""
     rendered: dict[str, str] = {}
     for name, tp in SCHEMA_TYPES.items():
-        schema = msgspec.json.schema(tp)
+        schema = _clean_descriptions(msgspec.json.schema(tp))
         document = {
             "$schema": "https://json-schema.org/draft/2020-12/schema",
             "$id": f"{_ID_BASE}{name}.schema.json",
@@ -44,6 +45,19 @@ def render_schemas() -> dict[str, str]:
         }
         rendered[f"{name}.schema.json"] = json.dumps(document, indent=2, sort_keys=True) + "\n"
     return rendered
+
+
+def _clean_descriptions(node: Any) -> Any:
+    """Docstring descriptions with their indentation removed, as msgspec 0.23 does itself
+    and 0.22 did not: the committed files must not depend on which one is installed."""
+    if isinstance(node, dict):
+        return {
+            key: inspect.cleandoc(value) if key == "description" and isinstance(value, str) else _clean_descriptions(value)
+            for key, value in node.items()
+        }
+    if isinstance(node, list):
+        return [_clean_descriptions(item) for item in node]
+    return node
 
 
 def write_schemas(directory: Path = SCHEMA_DIR) -> list[Path]:
