@@ -45,7 +45,7 @@ PATTERN_KEY = "isolation"
 RED_FLAG = "BEHAVIOUR_ANOMALY"
 #: The closest code the catalogue already has, used until then.
 FALLBACK_RED_FLAG = "VOLUME_ANOMALY"
-_STATE_FORMAT = 1
+_STATE_FORMAT = 2
 #: Used for any ``[anomaly]`` key the thresholds file does not set.
 DEFAULTS: dict[str, Any] = {
     "min_score": 0.60,
@@ -119,7 +119,7 @@ class AnomalyDetector:
             raise ValueError("anomaly model was trained on other features: retrain it")
         self._countries = countries
         self._features: PartyFeatures | None = None
-        self._emitted: dict[str, list[float]] = {}  # party -> [score raised, severity rank]
+        self._emitted: dict[str, list[float]] = {}  # party -> [score raised, severity rank (int)]
 
     def _state(self, ref: Any | None = None) -> PartyFeatures:
         if self._features is None:
@@ -179,7 +179,9 @@ class AnomalyDetector:
             "format": _STATE_FORMAT,
             "model_version": self.model_version,
             "features": self._state().to_state(),
-            "emitted": {party: list(v) for party, v in self._emitted.items()},
+            # [score raised, severity rank]; by party id, rank as an integer: the same JSON
+            # whether or not the state was reloaded.
+            "emitted": {party: [float(v[0]), int(v[1])] for party, v in sorted(self._emitted.items())},
         }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
@@ -188,9 +190,12 @@ class AnomalyDetector:
             self._emitted = {}
             return
         if state.get("format") != _STATE_FORMAT:
-            raise ValueError(f"anomaly: unknown state format {state.get('format')!r}")
+            raise ValueError(
+                f"anomaly: unknown state format {state.get('format')!r} (expected {_STATE_FORMAT}); "
+                "state from an older release cannot be loaded: replay to rebuild it"
+            )
         self._state().load_state(state["features"])
-        self._emitted = {str(p): [float(v[0]), float(v[1])] for p, v in state.get("emitted", {}).items()}
+        self._emitted = {str(p): [float(v[0]), int(v[1])] for p, v in state.get("emitted", {}).items()}
 
     # -- findings ------------------------------------------------------------------------
 

@@ -23,7 +23,8 @@ count the same chips twice; the larger still sees goods that arrive without an o
 State is bounded: one bucket of integer counters per party per *active* day, buckets
 older than the longest window dropped as the party's clock moves on, at most
 ``max_counterparties`` counterparties and all countries (there are ~250) with the day
-each was last seen, and ``evidence_keep`` recent event ids. ``to_state`` is plain JSON.
+each was last seen, and ``evidence_keep`` recent event ids. ``to_state`` is plain,
+compact JSON (days as offsets, counters as run-length columns; see ``_encode_party``).
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ WINDOW_MID = 90
 WINDOW_RECENT = 30
 #: A leg reported again with the same ``shipment_id`` within this many days counts once.
 LEG_DEDUP_DAYS = 30
-_STATE_FORMAT = 1
+_STATE_FORMAT = 2
 
 #: Business types, grouped: a one-hot column per group (``type_unknown`` = unregistered).
 BUSINESS_GROUPS: dict[str, tuple[str, ...]] = {
@@ -267,28 +268,128 @@ class _Party:
                 for slot in range(1, _WIDTH):
                     self._totals[w][slot] += bucket[slot]
 
-    def to_state(self) -> dict[str, Any]:
-        return {
-            "f": self.first,
-            "l": self.last,
-            "k": list(self.facts),
-            "d": [list(b) for b in self.buckets],
-            "c": dict(self.contacts),
-            "n": dict(self.countries),
-            "e": [list(e) for e in self.evidence],
-        }
+    def to_state(self, index: Mapping[str, int], latest: int) -> dict[str, Any]:
+        """Compact JSON form; see :func:`_encode_party`."""
+        return _encode_party(self, index, latest)
 
     @classmethod
-    def from_state(cls, state: Mapping[str, Any]) -> _Party:
-        party = cls(int(state["f"]))
-        party.last = int(state["l"])
-        party.facts = list(state["k"])
-        party.buckets = [[int(x) for x in b] for b in state.get("d", ())]
-        party.contacts = {str(k): int(v) for k, v in state.get("c", {}).items()}
-        party.countries = {str(k): int(v) for k, v in state.get("n", {}).items()}
-        party.evidence = [[int(d), str(e)] for d, e in state.get("e", ())]
-        party._rebuild()
-        return party
+    def from_state(cls, state: Mapping[str, Any], pids: list[str], latest: int) -> _Party:
+        return _decode_party(state, pids, latest)
+
+
+# -- compact state encoding ---------------------------------------------------------------
+#
+# One party, all keys but "k" omitted when empty (days relative to ``l``, the party's last
+# day, itself relative to the features' latest day):
+#
+#   "l": latest - last          "f": last - first          "k": facts
+#   "t": bucket days, newest first: [last - day of the newest, then gaps to each older one]
+#   "v": one column per counter slot 1..21 (trailing empty columns dropped), each either
+#        a list where a negative number -n stands for n zeros (trailing zeros dropped), or,
+#        when the column holds a genuinely negative value, {"p": [plain values]}. The
+#        all-accelerator slots are stored as their excess over the controlled slot.
+#   "c": contacts sorted by (day, id): [[index into sorted party ids, or the id itself
+#        when it is not a tracked party], [last - day]]
+#   "n": countries sorted by code: [[codes], [last - day]]
+#   "e": evidence, oldest first: [[last - day], [event ids]]
+_DIFF_SLOTS = {_ORD_ALL: _ORD_ACC, _IN_ALL: _IN_ACC}
+
+
+def _encode_column(values: list[int]) -> list[int] | dict[str, list[int]]:
+    if any(v < 0 for v in values):
+        return {"p": list(values)}
+    out: list[int] = []
+    run = 0
+    for v in values:
+        if v == 0:
+            run += 1
+            continue
+        if run:
+            out.append(-run)
+            run = 0
+        out.append(v)
+    return out
+
+
+def _decode_column(column: Any, n: int) -> list[int]:
+    if isinstance(column, Mapping):
+        values = [int(v) for v in column["p"]]
+    else:
+        values = []
+        for v in column:
+            v = int(v)
+            if v < 0:
+                values.extend([0] * -v)
+            else:
+                values.append(v)
+    if len(values) > n:
+        raise ValueError("anomaly features: a counter column is longer than its buckets")
+    return values + [0] * (n - len(values))
+
+
+def _encode_party(party: _Party, index: Mapping[str, int], latest: int) -> dict[str, Any]:
+    last = party.last
+    out: dict[str, Any] = {"l": latest - last, "f": last - party.first, "k": list(party.facts)}
+    buckets = party.buckets
+    if buckets:
+        days = [b[_DAY] for b in buckets]
+        out["t"] = [last - days[-1]] + [days[i] - days[i - 1] for i in range(len(days) - 1, 0, -1)]
+        columns: list[Any] = []
+        for slot in range(1, _WIDTH):
+            base = _DIFF_SLOTS.get(slot)
+            if base is None:
+                values = [b[slot] for b in buckets]
+            else:
+                values = [b[slot] - b[base] for b in buckets]
+            columns.append(_encode_column(values))
+        while columns and not columns[-1]:
+            columns.pop()
+        out["v"] = columns
+    if party.contacts:
+        contacts = sorted(party.contacts.items(), key=lambda kv: (kv[1], kv[0]))
+        out["c"] = [[index.get(k, k) for k, _ in contacts], [last - d for _, d in contacts]]
+    if party.countries:
+        countries = sorted(party.countries.items())
+        out["n"] = [[k for k, _ in countries], [last - d for _, d in countries]]
+    if party.evidence:
+        out["e"] = [[last - d for d, _ in party.evidence], [e for _, e in party.evidence]]
+    return out
+
+
+def _decode_party(state: Mapping[str, Any], pids: list[str], latest: int) -> _Party:
+    last = latest - int(state["l"])
+    party = _Party(last - int(state["f"]))
+    party.last = last
+    party.facts = list(state["k"])
+    gaps = [int(x) for x in state.get("t", ())]
+    days: list[int] = []
+    if gaps:
+        day = last - gaps[0]
+        days.append(day)
+        for gap in gaps[1:]:
+            day -= gap
+            days.append(day)
+        days.reverse()
+    n = len(days)
+    buckets = [[d] + [0] * (_WIDTH - 1) for d in days]
+    columns = list(state.get("v", ()))
+    if len(columns) > _WIDTH - 1:
+        raise ValueError("anomaly features: too many counter columns")
+    for slot, column in enumerate(columns, start=1):
+        for bucket, value in zip(buckets, _decode_column(column, n)):
+            bucket[slot] = value
+    for slot, base in _DIFF_SLOTS.items():
+        for bucket in buckets:
+            bucket[slot] += bucket[base]
+    party.buckets = buckets
+    ids, offsets = state.get("c", ((), ()))
+    party.contacts = {(pids[k] if isinstance(k, int) else str(k)): last - int(o) for k, o in zip(ids, offsets, strict=True)}
+    codes, offsets = state.get("n", ((), ()))
+    party.countries = {str(k): last - int(o) for k, o in zip(codes, offsets, strict=True)}
+    offsets, events = state.get("e", ((), ()))
+    party.evidence = [[last - int(o), str(e)] for o, e in zip(offsets, events, strict=True)]
+    party._rebuild()
+    return party
 
 
 class PartyFeatures:
@@ -552,11 +653,23 @@ class PartyFeatures:
     # -- state ---------------------------------------------------------------------------
 
     def to_state(self) -> dict[str, Any]:
+        """Compact, deterministic JSON (the same state gives the same JSON); see :func:`_encode_party`.
+
+        ``parties`` is keyed by party id in sorted order (contacts refer to a tracked party
+        by its position in that order); ``legs`` is ``[[day, [shipment ids, sorted]], ...]``
+        by day.
+        """
+        pids = sorted(self._parties)
+        index = {pid: i for i, pid in enumerate(pids)}
+        latest = self._latest_day
+        by_day: dict[int, list[str]] = {}
+        for key, day in self._legs.items():
+            by_day.setdefault(day, []).append(key)
         return {
             "format": _STATE_FORMAT,
-            "latest_day": self._latest_day,
-            "parties": {pid: p.to_state() for pid, p in self._parties.items()},
-            "legs": dict(self._legs),
+            "latest_day": latest,
+            "parties": {pid: self._parties[pid].to_state(index, latest) for pid in pids},
+            "legs": [[day, sorted(keys)] for day, keys in sorted(by_day.items())],
         }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
@@ -564,19 +677,25 @@ class PartyFeatures:
             self._parties, self._legs, self._latest_day = {}, {}, 0
             return
         if state.get("format") != _STATE_FORMAT:
-            raise ValueError(f"anomaly features: unknown state format {state.get('format')!r}")
-        self._latest_day = int(state["latest_day"])
-        self._parties = {str(pid): _Party.from_state(p) for pid, p in state["parties"].items()}
-        self._legs = {str(k): int(v) for k, v in state["legs"].items()}
+            raise ValueError(
+                f"anomaly features: unknown state format {state.get('format')!r} (expected {_STATE_FORMAT}); "
+                "state from an older release cannot be loaded: replay to rebuild it"
+            )
+        latest = int(state["latest_day"])
+        pids = sorted(str(pid) for pid in state["parties"])
+        parties = {str(pid): _Party.from_state(p, pids, latest) for pid, p in state["parties"].items()}
+        legs = {str(key): int(day) for day, keys in state["legs"] for key in keys}
+        self._latest_day, self._parties, self._legs = latest, parties, legs
 
     def state_bytes(self) -> dict[str, float]:
         """JSON bytes of the state per party: mean, max and the shared leg index."""
-        sizes = [len(json.dumps(p.to_state(), separators=(",", ":"))) for p in self._parties.values()]
+        state = self.to_state()
+        sizes = [len(json.dumps(p, separators=(",", ":"))) for p in state["parties"].values()]
         return {
             "parties": len(sizes),
             "mean_bytes_per_party": (sum(sizes) / len(sizes)) if sizes else 0.0,
             "max_bytes_per_party": max(sizes, default=0),
-            "leg_index_bytes": len(json.dumps(self._legs, separators=(",", ":"))),
+            "leg_index_bytes": len(json.dumps(state["legs"], separators=(",", ":"))),
         }
 
 

@@ -91,8 +91,10 @@ def test_state_is_bounded_and_json(records):
         features.update(record)
     state = json.loads(json.dumps(features.to_state()))
     for party in state["parties"].values():
-        assert len(party["c"]) <= 4 and len(party["e"]) <= 3
-        assert len(party["d"]) <= 365
+        contacts, evidence = party.get("c", ([], [])), party.get("e", ([], []))
+        assert len(contacts[0]) == len(contacts[1]) <= 4
+        assert len(evidence[0]) == len(evidence[1]) <= 3
+        assert len(party.get("t", ())) <= 365
     sizes = features.state_bytes()
     assert 0 < sizes["mean_bytes_per_party"] <= sizes["max_bytes_per_party"] < 20_000
 
