@@ -162,7 +162,20 @@ def _replay_in_child(path: str, queue) -> None:  # pragma: no cover - runs in a 
     seconds = time.perf_counter() - started
     usage = resource.getrusage(resource.RUSAGE_SELF)
     cpu = usage.ru_utime + usage.ru_stime - before.ru_utime - before.ru_stime
-    queue.put((len(result.events), seconds, len(result.alerts), usage.ru_maxrss, cpu))
+    queue.put((len(result.events), seconds, len(result.alerts), _peak_rss_kib(), cpu))
+
+
+def _peak_rss_kib() -> int:
+    """This process's own peak resident set (``VmHWM``). Not ``ru_maxrss``: Linux carries
+    that over from the parent through fork and exec, so a child spawned by a benchmark
+    that holds a simulated world would report the parent's peak."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
 def _replay_once(path: Path) -> tuple[int, float, int, float, float]:
