@@ -36,8 +36,8 @@ class EventsInOrder(Sequence[Event]):
     A decoded event costs about 2.2 KB of Python objects and its raw JSON about 770
     bytes, so neither fits in memory for a long history (10M events: 7.7 GB of JSON).
     What stays in memory is about 24 bytes an event: where its JSON starts in the spool
-    and how long it is, in input order and in event-time order. Decoding again costs ~3 us against the engine's
-    ~200 us per event. Slices read and decode only what they cover, which is how the
+    and how long it is, in input order and in event-time order. Decoding again costs
+    ~3 us against the engine's ~200 us per event. Slices read and decode only what they cover, which is how the
     engine reads its micro-batches; the spool is an unlinked temporary file, gone when
     this object is.
     """
@@ -51,7 +51,7 @@ class EventsInOrder(Sequence[Event]):
         self._spool, self._starts, self._lengths = spool, spool.starts(), spool.lengths()
 
     @classmethod
-    def _from_spool(cls, spool: "_Spool", order: "np.ndarray") -> "EventsInOrder":
+    def _from_spool(cls, spool: _Spool, order: np.ndarray) -> EventsInOrder:
         events = cls.__new__(cls)
         events._spool = spool
         events._starts = spool.starts()[order]
