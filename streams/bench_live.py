@@ -168,7 +168,8 @@ def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> 
         stop = threading.Event()
 
         def consume() -> None:
-            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest")
+            # a short fetch wait, so the measuring consumer adds no wait of its own (see streams.worker.consumer)
+            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest", fetch_max_wait_ms=20)
             consumer.assign([TopicPartition(ALERTS, p) for p in sorted(consumer.partitions_for_topic(ALERTS) or {0})])
             while not stop.is_set():
                 for records in consumer.poll(100).values():

@@ -124,8 +124,15 @@ class WorkerSettings(BaseModel):
     session_timeout_s: float = 10.0
     heartbeat_interval_s: float = 2.0
     batch_size: int = Field(500, ge=1, description="micro-batch size read from each input topic")
-    batch_within_s: float = Field(0.05, gt=0, description="longest wait to fill a micro-batch; bounds latency at low load")
-    idle_check_s: float = Field(0.1, gt=0, description="how often to announce input partitions read to their end")
+    batch_within_s: float = Field(0.02, gt=0, description="longest wait to fill a micro-batch; bounds latency at low load")
+    fetch_max_wait_ms: int = Field(
+        100,
+        ge=1,
+        le=30_000,
+        description="longest a fetch waits at the broker for data; bounds latency on a broker that holds fetches to the end "
+        "of the wait (the embedded broker), costs one empty request per wait when idle",
+    )
+    idle_check_s: float = Field(0.02, gt=0, description="how often to announce input partitions read to their end")
     idle_grace_s: float = Field(3.0, ge=0, description="an input partition with nothing to read after assignment is idle after this")
     state_metrics_s: float = Field(30.0, gt=0, description="how often to weigh detector state for chokepoint_detector_state_bytes")
     log_level: str = "info"

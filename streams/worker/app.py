@@ -29,6 +29,7 @@ from faust.web import Request, Response, View
 from detectors.thresholds import Thresholds
 from streams.settings import Settings
 from streams.topics import ALERTS, DEADLETTER, detection_topic
+from streams.worker.consumer import use_fetch_max_wait
 from streams.worker.detect import register_detect
 from streams.worker.ingest import committed_offsets, register_ingest
 from streams.worker.metrics import WorkerMetrics
@@ -61,7 +62,7 @@ def faust_credentials(settings: Settings) -> Any:
 def base_app(settings: Settings, bootstrap_servers: str) -> faust.App:
     """A Faust app with this project's connection, serialisation and group settings."""
     w = settings.worker
-    return faust.App(
+    app = faust.App(
         w.app_id,
         broker=faust_broker_url(bootstrap_servers),
         broker_credentials=faust_credentials(settings),
@@ -81,6 +82,8 @@ def base_app(settings: Settings, bootstrap_servers: str) -> faust.App:
         topic_allow_declare=settings.kafka.create_topics,
         processing_guarantee=w.processing_guarantee,
     )
+    use_fetch_max_wait(app, w.fetch_max_wait_ms)
+    return app
 
 
 def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetrics | None = None) -> faust.App:
