@@ -106,6 +106,11 @@ class Engine:
         self._held_time = latest
         return self._run(ready, detected_at)
 
+    @property
+    def held_ids(self) -> frozenset[str]:
+        """Ids of events fed but not processed yet: the latest event time's group, held back."""
+        return frozenset(e.event_id for e in self._held)
+
     def has_seen(self, event_id: str) -> bool:
         """True once an event id has been fed (a redelivery of it will be dropped)."""
         return event_id in self._seen

@@ -23,7 +23,7 @@ __all__ = ["DetectionShard", "StepResult"]
 
 
 class StepResult:
-    """Alerts from one step, and when the newest event behind them reached the worker.
+    """Alerts from one step, and when the events the step processed reached the worker.
 
     ``raised`` is the part of ``alerts`` an on-call analyst is paged for: alerts seen for
     the first time, or at a higher severity than ever before (an update that only adds
@@ -34,14 +34,33 @@ class StepResult:
 
     def __init__(self, alerts: list[Alert], ingested_at: dict[str, float], released: int, raised: list[Alert] | None = None) -> None:
         self.alerts = alerts
-        self.ingested_at = ingested_at  # event_id -> ingest wall clock, for released events
+        self.ingested_at = ingested_at  # event_id -> ingest wall clock, for the events processed in this step
         self.released = released
         self.raised = raised if raised is not None else []
 
+    def latency_from(self, alert: Alert) -> tuple[str, float] | None:
+        """The event an alert's detection latency is measured from, and its ingest time.
+
+        The newest evidence event this step processed, when there is one: it completed
+        the pattern. An alert can also be completed by an event outside its evidence: a
+        screening-list entry that makes earlier documents a match, or the first event past
+        a licence grace period. Then it is the earliest event this step processed, which
+        reached the worker no later than the one that completed the alert, so the
+        latency is never understated. None for a step that processed nothing.
+        """
+        times = [(self.ingested_at[e], e) for e in alert.evidence if e in self.ingested_at]
+        if times:
+            at, event_id = max(times)
+            return event_id, at
+        if not self.ingested_at:
+            return None
+        event_id = min(self.ingested_at, key=lambda e: (self.ingested_at[e], e))
+        return event_id, self.ingested_at[event_id]
+
     def ingest_time(self, alert: Alert) -> float | None:
-        """Ingest time of the newest evidence event released in this step."""
-        times = [self.ingested_at[e] for e in alert.evidence if e in self.ingested_at]
-        return max(times) if times else None
+        """Ingest time of the event the alert's latency is measured from (``latency_from``)."""
+        found = self.latency_from(alert)
+        return found[1] if found is not None else None
 
 
 class DetectionShard:
@@ -54,6 +73,7 @@ class DetectionShard:
         self.duplicates = 0
         self._flushed = True
         self._top_severity: dict[str, int] = {}  # alert_id -> highest severity rank raised
+        self._unprocessed: dict[str, float] = {}  # event_id -> ingest time, fed to the engine and held back
 
     def apply(self, offset: int, value: bytes | None) -> None:
         """Apply one log message; messages before ``next_offset`` were applied already."""
@@ -82,14 +102,19 @@ class DetectionShard:
         """Run the detectors over what the watermark releases; flush when every source is idle."""
         released, drained = self.sequencer.release()
         events: list[Event] = [item[0] for item in released]
-        ingested = {item[0].event_id: item[1] for item in released}
+        pending = self._unprocessed
+        for event, ingested_at in released:
+            pending[event.event_id] = ingested_at
         alerts = self.engine.process(events, detected_at) if events else []
         if events:
             self._flushed = False
         if drained and not self._flushed:
             alerts.extend(self.engine.flush(detected_at))
             self._flushed = True
-        return StepResult(alerts, ingested, len(events), self._raised(alerts))
+        held = self.engine.held_ids
+        processed = {event_id: at for event_id, at in pending.items() if event_id not in held}
+        self._unprocessed = {event_id: at for event_id, at in pending.items() if event_id in held}
+        return StepResult(alerts, processed, len(events), self._raised(alerts))
 
     def _raised(self, alerts: list[Alert]) -> list[Alert]:
         raised = []

@@ -8,6 +8,8 @@ published again (same ids, latest content), so an alert whose publication died w
 worker is never lost, and no alert ever appears under a second id.
 
 Alerts are keyed by ``alert_id``; sends are awaited before the batch is acknowledged.
+Each carries a ``chokepoint-latency-from`` header naming the event its latency is measured
+from, for the latency benchmark and for anyone tracing an alert back to its trigger.
 """
 
 from __future__ import annotations
@@ -22,12 +24,17 @@ import faust
 from detectors.registry import FAMILIES, family_detectors, preload
 from schemas import Alert, encode
 from streams.live import DetectionShard, source_name
+from streams.live.shard import StepResult
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS
 from streams.worker.catchup import read_range
 from streams.worker.metrics import WorkerMetrics
 
-__all__ = ["ShardSet", "register_detect"]
+__all__ = ["LATENCY_FROM_HEADER", "ShardSet", "register_detect"]
+
+# Kafka header on a raised alert: the id of the event its detection latency is measured
+# from (``StepResult.latency_from``). Outside the alert object, so the contract is unchanged.
+LATENCY_FROM_HEADER = "chokepoint-latency-from"
 
 log = logging.getLogger(__name__)
 
@@ -109,19 +116,21 @@ def register_detect(
     preload()  # before the first message, not inside the event loop while draining
     shards = ShardSet(app, settings, bootstrap_servers, detection.get_topic_name(), metrics)
 
-    async def publish(batch: list[Alert], ingest_time, raised: list[Alert] | None = None) -> None:
-        pending = []
+    async def publish(batch: list[Alert], step: StepResult | None) -> None:
+        """Send ``batch`` and wait for delivery; ``step`` is None for a catch-up's republication."""
+        pending, started = [], []
         for alert in batch:
-            pending.append(await alerts.send(key=alert.alert_id.encode(), value=encode(alert)))
+            origin = step.latency_from(alert) if step is not None else None
+            headers = {LATENCY_FROM_HEADER: origin[0].encode()} if origin is not None else None
+            pending.append(await alerts.send(key=alert.alert_id.encode(), value=encode(alert), headers=headers))
+            if origin is not None:
+                started.append(origin[1])
         if pending:
             await asyncio.gather(*pending)  # delivered before the batch is acknowledged
-        metrics.published(batch, raised or ())
-        if ingest_time is not None:
-            now = time.time()
-            for alert in batch:
-                started = ingest_time(alert)
-                if started is not None:
-                    metrics.detection_latency.observe(max(0.0, now - started))
+        metrics.published(batch, step.raised if step is not None else ())
+        now = time.time()
+        for at in started:
+            metrics.detection_latency.observe(max(0.0, now - at))
 
     @app.agent(detection, name="chokepoint.detect")
     async def detect(stream: faust.StreamT) -> None:
@@ -138,7 +147,7 @@ def register_detect(
                 started = time.perf_counter()
                 result = shard.step(_now())
                 metrics.detector_seconds.labels(shard.family).observe(time.perf_counter() - started)
-                await publish(result.alerts, result.ingest_time, result.raised)
+                await publish(result.alerts, result)
             for partition, shard in touched.items():  # alerts delivered: these offsets are done
                 metrics.processed(detection.get_topic_name(), partition, shard.next_offset - 1)
 

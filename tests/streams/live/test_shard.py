@@ -144,3 +144,51 @@ def test_malformed_log_messages_are_counted_and_skipped() -> None:
     shard.apply(3, b'{"kind":"events","events":[]}')
     assert shard.malformed == 4
     assert shard.next_offset == 4
+
+
+def test_each_alert_names_the_event_its_latency_is_measured_from(events) -> None:
+    """Every event is processed in exactly one step (held-back ones included), and each
+    alert's latency runs from its newest evidence event of that step, or, for an alert
+    completed outside its evidence (a list entry, a grace period ending), from the step's
+    earliest event: never from a later one than the event that completed it.
+
+    The log is a caught-up worker's at low rate: one event per message, its source often
+    announced idle after it, ingest time = position (so "earliest" is well defined);
+    steps of a few messages, so some hold several events and some hold events back."""
+    rng = random.Random(11)
+    log: list[bytes] = []
+    for position, event in enumerate(events):
+        topic = TOPIC_FOR_EVENT_TYPE[event.event_type]
+        source = f"{topic}:{zlib.crc32(event.event_id.encode()) % PARTITIONS[topic]}"
+        log.append(events_envelope([(source, event, float(position))]))
+        if rng.random() < 0.9:
+            log.append(idle_envelope(source))
+    outside_evidence = 0
+    for family in FAMILIES:
+        shard = DetectionShard(family, family_detectors(family), SOURCES)
+        for source in SOURCES:
+            shard.sequencer.idle(source)
+        processed: list[str] = []
+        for offset, value in enumerate(log):
+            shard.apply(offset, value)
+            if rng.random() < 0.3 and offset < len(log) - 1:
+                continue
+            step = shard.step(DETECTED_AT)
+            processed.extend(step.ingested_at)
+            for alert in step.alerts:
+                origin = step.latency_from(alert)
+                assert origin is not None
+                event_id, at = origin
+                assert step.ingested_at[event_id] == at
+                in_step = [e for e in alert.evidence if e in step.ingested_at]
+                if in_step:
+                    assert event_id in in_step
+                    assert at == max(step.ingested_at[e] for e in in_step)
+                else:
+                    outside_evidence += 1
+                    assert at == min(step.ingested_at.values())
+        for extra, source in enumerate(SOURCES):  # the stream goes quiet: everything held is flushed
+            shard.apply(len(log) + extra, idle_envelope(source))
+        processed.extend(shard.step(DETECTED_AT).ingested_at)
+        assert sorted(processed) == sorted(e.event_id for e in events), family
+    assert outside_evidence > 0, "no alert completed outside its evidence: the second case went untested"
