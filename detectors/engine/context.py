@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, classify_line
+from detectors.engine.records import LineKind, LineRecord, OrderRecord, PartyRef, ShipmentRecord, classify_line, line_kind
 from detectors.parties import Registry, resolve
 from detectors.reference import Catalogue, CountryGroups, RedFlagCatalogue
 from detectors.screening import ScreeningList
@@ -13,6 +13,8 @@ from detectors.thresholds import Thresholds
 from schemas import Order, Party, Shipment
 
 __all__ = ["Reference"]
+
+_LINE_KINDS_MAX = 4096
 
 
 @dataclass
@@ -23,6 +25,9 @@ class Reference:
     thresholds: Thresholds = field(default_factory=Thresholds.load)
     registry: Registry = field(default_factory=Registry)
     screening: ScreeningList = field(default_factory=ScreeningList)
+    # line_kind by (product, sku, eccn, declared accelerators per unit): the catalogue is
+    # fixed for a Reference's life, so the answer is too. Bounded against hostile input.
+    _line_kinds: dict[tuple, LineKind] = field(default_factory=dict, repr=False, compare=False)
 
     def versions(self) -> dict[str, str]:
         """Which reference data an alert was computed with (goes into ``details``)."""
@@ -48,7 +53,17 @@ class Reference:
         return None if party is None else self.party(party)
 
     def lines(self, lines) -> tuple[LineRecord, ...]:
-        return tuple(classify_line(line, self.catalogue) for line in lines)
+        kinds, catalogue = self._line_kinds, self.catalogue
+        out = []
+        for line in lines:
+            key = (line.product, line.sku, line.eccn, line.accelerators_per_unit)
+            kind = kinds.get(key)
+            if kind is None:
+                if len(kinds) >= _LINE_KINDS_MAX:
+                    kinds.clear()
+                kind = kinds[key] = line_kind(*key, catalogue)
+            out.append(classify_line(line, catalogue, kind))
+        return tuple(out)
 
     def order(self, order: Order) -> OrderRecord:
         return OrderRecord(

@@ -118,24 +118,38 @@ class ShipmentRecord(_Record):
 TradeRecord = OrderRecord | ShipmentRecord
 
 
-def classify_line(line: Line | Item, catalogue: Catalogue) -> LineRecord:
-    """Controlled if the document says so *or* the catalogue knows the product to be:
-    a GPU declared EAR99 is still a GPU, and that mismatch is itself a red flag."""
-    family = catalogue.lookup_line(line.product, line.sku)
-    eccn = line.eccn
+LineKind = tuple[Product | None, bool, int, bool, bool]  # family, controlled, per unit, accelerator, data centre
+
+
+def line_kind(product: str, sku: str | None, eccn: str | None, declared_per_unit: int | None, catalogue: Catalogue) -> LineKind:
+    """What the catalogue makes of a line's product fields: a pure function of them, so
+    ``Reference`` memoises it (a few dozen products cover a year of trade)."""
+    family = catalogue.lookup_line(product, sku)
     controlled = catalogue.is_controlled(eccn) or bool(family and catalogue.is_controlled(family.eccn))
-    per_unit = line.accelerators_per_unit or (family.accelerators_per_unit if family else 1)
-    is_accelerator = bool(family and family.is_accelerator) or line.accelerators_per_unit is not None or controlled
+    per_unit = declared_per_unit or (family.accelerators_per_unit if family else 1)
+    is_accelerator = bool(family and family.is_accelerator) or declared_per_unit is not None or controlled
+    datacenter = bool(family.datacenter) if family is not None else controlled
+    return family, controlled, per_unit, is_accelerator, datacenter
+
+
+def classify_line(line: Line | Item, catalogue: Catalogue, kind: LineKind | None = None) -> LineRecord:
+    """Controlled if the document says so *or* the catalogue knows the product to be:
+    a GPU declared EAR99 is still a GPU, and that mismatch is itself a red flag.
+
+    ``kind`` is ``line_kind`` of the line's product fields, when the caller has it already."""
+    if kind is None:
+        kind = line_kind(line.product, line.sku, line.eccn, line.accelerators_per_unit, catalogue)
+    family, controlled, per_unit, is_accelerator, datacenter = kind
     return LineRecord(
         sku=line.sku,
         product=line.product,
         family=family,
-        eccn=eccn,
+        eccn=line.eccn,
         hts=line.hts,
         quantity=line.quantity,
         unit_value_usd=getattr(line, "unit_value_usd", None),
         accelerators=line.quantity * per_unit if is_accelerator else 0,
         controlled=controlled,
-        datacenter=bool(family.datacenter) if family is not None else controlled,
+        datacenter=datacenter,
         serials=tuple(getattr(line, "serials", None) or ()),
     )
