@@ -160,6 +160,7 @@ def _licensed(licence: str | None) -> bool:
 
 
 _WINDOWS = (WINDOW_RECENT, WINDOW_MID, WINDOW_LONG)
+_NO_DAY = 1 << 62  # the floor of an empty day map: above every horizon
 
 
 class _Party:
@@ -170,7 +171,7 @@ class _Party:
     O(active days). They are derived data: rebuilt from the buckets on load.
     """
 
-    __slots__ = ("first", "last", "facts", "buckets", "contacts", "countries", "evidence", "_starts", "_totals")
+    __slots__ = ("first", "last", "facts", "buckets", "contacts", "countries", "evidence", "floors", "_starts", "_totals")
 
     def __init__(self, day: int) -> None:
         self.first = day
@@ -181,6 +182,9 @@ class _Party:
         self.contacts: dict[str, int] = {}
         self.countries: dict[str, int] = {}
         self.evidence: list[list[Any]] = []  # [day, event_id], oldest first
+        # Lower bounds of the days in ``contacts`` and ``countries`` (derived, not saved):
+        # while above a window's horizon, everything in them is inside it (see _count_since).
+        self.floors = [_NO_DAY, _NO_DAY]
         self._starts = [0, 0, 0]
         self._totals = [[0] * _WIDTH for _ in _WINDOWS]
 
@@ -256,6 +260,8 @@ class _Party:
         return out[0], out[1], out[2]
 
     def _rebuild(self) -> None:
+        """Derive the window totals and day floors from the saved fields."""
+        self.floors = [min(self.contacts.values(), default=_NO_DAY), min(self.countries.values(), default=_NO_DAY)]
         self._starts = [0, 0, 0]
         self._totals = [[0] * _WIDTH for _ in _WINDOWS]
         for w, window in enumerate(_WINDOWS):
@@ -561,6 +567,8 @@ class PartyFeatures:
             contacts[other] = max(contacts[other], day)
             return
         contacts[other] = day
+        if day < party.floors[0]:
+            party.floors[0] = day
         if len(contacts) > self.max_counterparties:
             horizon = day - WINDOW_LONG
             for key in [k for k, d in contacts.items() if d <= horizon]:
@@ -575,6 +583,8 @@ class PartyFeatures:
         seen = party.countries.get(country)
         if seen is None or day > seen:
             party.countries[country] = day
+            if seen is None and day < party.floors[1]:
+                party.floors[1] = day
 
     def _evidence(self, party: _Party, day: int, event_id: str) -> None:
         if party.evidence and party.evidence[-1][1] == event_id:
@@ -712,6 +722,18 @@ def _same_group(payer: PartyRef, others: Iterable[PartyRef]) -> bool:
     return False
 
 
+def _count_since(days: Mapping[str, int], floor: int, horizon: int, today: int, last: int) -> int:
+    """How many of ``days`` fall in (horizon, today].
+
+    No day is after the party's ``last``, and none before ``floor``: at the party's latest
+    day with the floor inside the window (the usual case) that is all of them, without
+    looking. Otherwise (a late record's row, or an old entry still kept) count them.
+    """
+    if today >= last and floor > horizon:
+        return len(days)
+    return sum(1 for d in days.values() if horizon < d <= today)
+
+
 def _share(part: float, whole: float) -> float:
     return float(part) / float(whole) if whole > 0 else 0.0
 
@@ -736,8 +758,8 @@ def _vector(state: _Party, today: int) -> np.ndarray:
     out_ctrl = year[_OUT_CTRL]
     registered, business_type, capacity, website = state.facts
     horizon = today - WINDOW_LONG
-    contacts = sum(1 for d in state.contacts.values() if horizon < d <= today)
-    countries = sum(1 for d in state.countries.values() if horizon < d <= today)
+    contacts = _count_since(state.contacts, state.floors[0], horizon, today, state.last)
+    countries = _count_since(state.countries, state.floors[1], horizon, today, state.last)
     group = _GROUP_OF.get(business_type, "other") if registered else "unknown"
     row = [
         acc_mid,

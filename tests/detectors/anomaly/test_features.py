@@ -128,3 +128,35 @@ def test_unknown_party_and_bad_state():
     assert features.activity("nobody", T0) == (0, 0)
     with pytest.raises(ValueError):
         features.load_state({"format": 99})
+
+
+@settings(max_examples=10, deadline=None)
+@given(seed=st.integers(0, 2**16), max_counterparties=st.sampled_from([2, 4, 64]), reload=st.booleans())
+def test_contact_and_country_counts_match_a_full_count(records, seed, max_counterparties, reload):
+    """The day floors behind the counts' shortcut stay true lower bounds through late
+    records, evictions and a state reload: every count equals counting the days one by one."""
+    import random
+
+    from detectors.anomaly import features as F
+
+    rng = random.Random(seed)
+    shuffled = list(records)
+    for _ in range(len(shuffled) // 10):  # some records arrive late
+        i = rng.randrange(len(shuffled))
+        shuffled.insert(min(len(shuffled), i + rng.randint(1, 40)), shuffled.pop(i))
+    features = PartyFeatures(max_counterparties=max_counterparties)
+    for n, record in enumerate(shuffled):
+        features.update(record)
+        if reload and n == len(shuffled) // 2:
+            reloaded = PartyFeatures(max_counterparties=max_counterparties)
+            reloaded.load_state(json.loads(json.dumps(features.to_state())))
+            features = reloaded
+    last = max(day_of(r.time) for r in records)
+    for pid in features.parties():
+        state = features._parties[pid]
+        for today in (state.last, state.last - 20, last + 200, last + 400):
+            horizon = today - F.WINDOW_LONG
+            for days, floor in ((state.contacts, state.floors[0]), (state.countries, state.floors[1])):
+                assert F._count_since(days, floor, horizon, today, state.last) == sum(
+                    1 for d in days.values() if horizon < d <= today
+                ), (pid, today)
