@@ -30,7 +30,7 @@ import numpy as np
 
 from detectors.alerts import Finding, severity_rank
 from detectors.anomaly.artefact import load, model_version
-from detectors.anomaly.features import FEATURES, FEATURE_NAMES, PartyFeatures, day_of
+from detectors.anomaly.features import FEATURES, FEATURE_NAMES, PartyFeatures, RowInputs, day_of
 from detectors.anomaly.model import AnomalyModel
 from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 from detectors.reference import CountryGroups
@@ -138,7 +138,8 @@ class AnomalyDetector:
         features = self._state(ref)
         features.evidence_keep = int(t["evidence_per_party"])
         floor_acc, floor_events = int(t["min_accelerators"]), int(t["min_events"])
-        points: list[tuple[TradeRecord, PartyRef, np.ndarray, tuple[str, ...]]] = []
+        points: list[tuple[TradeRecord, PartyRef, Any]] = []
+        inputs: list[RowInputs] = []
         for record in sorted(records, key=lambda r: (r.time, r.event_id)):
             today = day_of(record.time)
             touched = features.update(record)
@@ -149,15 +150,17 @@ class AnomalyDetector:
                 accelerators, events = features.activity(party, today)
                 if accelerators < floor_acc and events < floor_events:
                     continue
-                row = features.vector(party, today)
-                if row is not None:
-                    points.append((record, refs[party], row, features.evidence(party, today)))
+                row_inputs = features.row_inputs(party, today)
+                if row_inputs is not None:
+                    inputs.append(row_inputs)
+                    points.append((record, refs[party], features.evidence_snapshot(party, today)))
         if not points:
             return []
-        scores = self.model.score_many(np.vstack([p[2] for p in points]))
+        rows = features.rows(inputs)  # one columnar batch: the same rows as one call each
+        scores = self.model.score_many(rows)
         findings: list[Finding] = []
         min_score, medium_score, margin = float(t["min_score"]), float(t["medium_score"]), float(t["rescore_margin"])
-        for (record, party, row, evidence), raw in zip(points, scores):
+        for (record, party, evidence_at), row, raw in zip(points, rows, scores):
             score = round(float(raw), 4)
             if score < min_score:
                 continue
@@ -167,6 +170,7 @@ class AnomalyDetector:
             if before is not None and score < before[0] + margin and rank <= before[1]:
                 continue
             self._emitted[party.entity_id] = [score, rank]
+            evidence = features.evidence_ids(evidence_at)
             findings.append(self._finding(record, party, row, evidence, score, severity, t, ref))
         return findings
 

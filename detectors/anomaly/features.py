@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -47,6 +47,7 @@ __all__ = [
     "BUSINESS_GROUPS",
     "Feature",
     "PartyFeatures",
+    "RowInputs",
     "day_of",
 ]
 
@@ -633,8 +634,20 @@ class PartyFeatures:
             return ()
         if as_of is None:
             return tuple(e for _, e in state.evidence)
+        return self.evidence_ids(self.evidence_snapshot(party, as_of))
+
+    def evidence_snapshot(self, party: str, as_of: dt.datetime | int) -> tuple[int, tuple[list[Any], ...]]:
+        """``evidence(party, as_of)`` put off: a copy of the (at most ``evidence_keep``)
+        entries, turned into ids by :meth:`evidence_ids` only for the rows that raise a
+        finding. Entries are never changed in place, so a shallow copy is a snapshot."""
+        state = self._parties.get(party)
         horizon = (as_of if isinstance(as_of, int) else day_of(as_of)) - WINDOW_LONG
-        return tuple(e for d, e in state.evidence if d > horizon)
+        return horizon, (tuple(state.evidence) if state is not None else ())
+
+    @staticmethod
+    def evidence_ids(snapshot: tuple[int, tuple[list[Any], ...]]) -> tuple[str, ...]:
+        horizon, entries = snapshot
+        return tuple(e for d, e in entries if d > horizon)
 
     def activity(self, party: str, as_of: dt.datetime | int) -> tuple[int, int]:
         """What the party *took* in the last 365 days: (controlled data-centre accelerators
@@ -655,6 +668,20 @@ class PartyFeatures:
             return None
         today = as_of if isinstance(as_of, int) else day_of(as_of)
         return _vector(state, today)
+
+    def row_inputs(self, party: str, as_of: dt.datetime | int) -> RowInputs | None:
+        """What the party's row at ``as_of`` is computed from, for :meth:`rows` (None: unknown party).
+
+        Cheap and copied: collect them record by record, turn them into rows in one batch."""
+        state = self._parties.get(party)
+        if state is None:
+            return None
+        return _row_inputs(state, as_of if isinstance(as_of, int) else day_of(as_of))
+
+    @staticmethod
+    def rows(inputs: Sequence[RowInputs]) -> np.ndarray:
+        """Rows of :data:`FEATURE_NAMES` for ``row_inputs`` results, one per input, in order."""
+        return _rows(inputs)
 
     def raw(self, party: str, as_of: dt.datetime | int) -> dict[str, float] | None:
         row = self.vector(party, as_of)
@@ -734,58 +761,93 @@ def _count_since(days: Mapping[str, int], floor: int, horizon: int, today: int, 
     return sum(1 for d in days.values() if horizon < d <= today)
 
 
-def _share(part: float, whole: float) -> float:
-    return float(part) / float(whole) if whole > 0 else 0.0
+RowInputs = tuple  # see _row_inputs: what a row is computed from, copied out of the party's state
 
 
-def _vector(state: _Party, today: int) -> np.ndarray:
+def _row_inputs(state: _Party, today: int) -> RowInputs:
+    """The figures a feature row is computed from, as of ``today``, copied (the party's
+    totals move on with its next record, the row must not)."""
     recent, mid, year = state.totals(today)
-
-    def intake(totals: list[int]) -> float:
-        return float(max(totals[_ORD_ACC], totals[_IN_ACC]))
-
-    acc_year, acc_mid, acc_recent = intake(year), intake(mid), intake(recent)
-    value_year = float(max(year[_ORD_VAL], year[_IN_VAL]))
-    all_year = float(max(year[_ORD_ALL], year[_IN_ALL]))
-    # Growth: last 30 days against the party's own trailing monthly average (needs a month of history).
-    span = min(WINDOW_LONG - WINDOW_RECENT, today - WINDOW_RECENT - state.first + 1)
-    if span >= WINDOW_RECENT:
-        baseline = (acc_year - acc_recent) * WINDOW_RECENT / span
-        growth = (acc_recent + 1.0) / (baseline + 1.0)
-    else:
-        growth = 1.0
-    ctrl_orders = year[_CTRL_ORDERS]
-    out_ctrl = year[_OUT_CTRL]
-    registered, business_type, capacity, website = state.facts
     horizon = today - WINDOW_LONG
-    contacts = _count_since(state.contacts, state.floors[0], horizon, today, state.last)
-    countries = _count_since(state.countries, state.floors[1], horizon, today, state.last)
-    group = _GROUP_OF.get(business_type, "other") if registered else "unknown"
-    row = [
+    registered, business_type, capacity, website = state.facts
+    return (
+        tuple(year),
+        max(mid[_ORD_ACC], mid[_IN_ACC]),
+        max(recent[_ORD_ACC], recent[_IN_ACC]),
+        state.first,
+        today,
+        1 if registered else 0,
+        _GROUP_INDEX[_GROUP_OF.get(business_type, "other") if registered else "unknown"],
+        capacity,
+        1 if website else 0,
+        _count_since(state.contacts, state.floors[0], horizon, today, state.last),
+        _count_since(state.countries, state.floors[1], horizon, today, state.last),
+    )
+
+
+_GROUPS = (*BUSINESS_GROUPS, "unknown")
+_GROUP_INDEX = {group: i for i, group in enumerate(_GROUPS)}
+
+
+def _share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
+    """part / whole where whole > 0, else 0 (elementwise, the same doubles as ``_share``)."""
+    return np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
+
+
+def _rows(inputs: Sequence[RowInputs]) -> np.ndarray:
+    """Feature rows (one per input, columns in :data:`FEATURE_NAMES` order), computed a
+    column at a time: the only definition of the features. Row ``i`` depends on
+    ``inputs[i]`` alone, so a batch gives the rows one call each would."""
+    n = len(inputs)
+    if n == 0:
+        return np.zeros((0, len(FEATURE_NAMES)))
+    year = np.array([i[0] for i in inputs], dtype=np.float64)
+    scalars = np.array([i[1:] for i in inputs], dtype=np.int64)
+    acc_mid, acc_recent = scalars[:, 0].astype(np.float64), scalars[:, 1].astype(np.float64)
+    first, today = scalars[:, 2], scalars[:, 3]
+    registered, group, capacity, website = scalars[:, 4], scalars[:, 5], scalars[:, 6], scalars[:, 7]
+    contacts, countries = scalars[:, 8], scalars[:, 9]
+
+    acc_year = np.maximum(year[:, _ORD_ACC], year[:, _IN_ACC])
+    value_year = np.maximum(year[:, _ORD_VAL], year[:, _IN_VAL])
+    all_year = np.maximum(year[:, _ORD_ALL], year[:, _IN_ALL])
+    # Growth: last 30 days against the party's own trailing monthly average (needs a month of history).
+    span = np.minimum(WINDOW_LONG - WINDOW_RECENT, today - WINDOW_RECENT - first + 1)
+    grown = span >= WINDOW_RECENT
+    baseline = (acc_year - acc_recent) * WINDOW_RECENT / np.where(grown, span, 1)
+    growth = np.where(grown, (acc_recent + 1.0) / (baseline + 1.0), 1.0)
+    ctrl_orders, out_ctrl = year[:, _CTRL_ORDERS], year[:, _OUT_CTRL]
+    has_capacity = capacity > 0
+    per_capacity = np.divide(acc_year, capacity, out=np.zeros(n), where=has_capacity)
+    columns = [
         acc_mid,
         acc_year,
         value_year,
-        min(growth, _RATIO_CAP),
-        _share(acc_year, all_year),
-        float(year[_ORDERS]),
-        _share(year[_ORD_ACC], ctrl_orders),
-        float(contacts),
-        float(countries),
-        float(year[_OUT_LEGS]),
-        min(_share(year[_OUT_ACC], acc_year), 1.0),
-        _share(year[_OUT_TP], out_ctrl),
-        _share(year[_OUT_LIC], out_ctrl),
-        _share(year[_PAYER3], ctrl_orders),
-        _share(year[_CASH], ctrl_orders),
-        _share(year[_DECLINED], ctrl_orders),
-        _share(year[_RUSH], ctrl_orders),
-        _share(year[_SPLIT], ctrl_orders),
-        float(max(today - state.first, 0)),
-        float(registered),
-        1.0 if capacity >= 0 else 0.0,
-        1.0 if capacity == 0 else 0.0,
-        min(acc_year / capacity, _RATIO_CAP) if capacity > 0 else 0.0,
-        1.0 if registered and not website else 0.0,
-        *(1.0 if group == g else 0.0 for g in (*BUSINESS_GROUPS, "unknown")),
+        np.minimum(growth, _RATIO_CAP),
+        _share_of(acc_year, all_year),
+        year[:, _ORDERS],
+        _share_of(year[:, _ORD_ACC], ctrl_orders),
+        contacts.astype(np.float64),
+        countries.astype(np.float64),
+        year[:, _OUT_LEGS],
+        np.minimum(_share_of(year[:, _OUT_ACC], acc_year), 1.0),
+        _share_of(year[:, _OUT_TP], out_ctrl),
+        _share_of(year[:, _OUT_LIC], out_ctrl),
+        _share_of(year[:, _PAYER3], ctrl_orders),
+        _share_of(year[:, _CASH], ctrl_orders),
+        _share_of(year[:, _DECLINED], ctrl_orders),
+        _share_of(year[:, _RUSH], ctrl_orders),
+        _share_of(year[:, _SPLIT], ctrl_orders),
+        np.maximum(today - first, 0).astype(np.float64),
+        registered.astype(np.float64),
+        (capacity >= 0).astype(np.float64),
+        (capacity == 0).astype(np.float64),
+        np.where(has_capacity, np.minimum(per_capacity, _RATIO_CAP), 0.0),
+        ((registered != 0) & (website == 0)).astype(np.float64),
+        *((group == g).astype(np.float64) for g in range(len(_GROUPS))),
     ]
-    return np.asarray(row, dtype=np.float64)
+    return np.column_stack(columns)
+
+
+def _vector(state: _Party, today: int) -> np.ndarray:
+    return _rows([_row_inputs(state, today)])[0]

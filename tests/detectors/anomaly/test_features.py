@@ -160,3 +160,22 @@ def test_contact_and_country_counts_match_a_full_count(records, seed, max_counte
                 assert F._count_since(days, floor, horizon, today, state.last) == sum(
                     1 for d in days.values() if horizon < d <= today
                 ), (pid, today)
+
+
+def test_rows_of_a_batch_equal_rows_one_at_a_time(records):
+    """The detector turns a micro-batch of row inputs into rows in one columnar call; each
+    row must be, bit for bit, the one ``vector`` gives, whatever the batch, late days and
+    days ahead of a party's latest included."""
+    features = PartyFeatures()
+    inputs, singles = [], []
+    for record in records:
+        today = day_of(record.time)
+        for party in features.update(record):
+            for day in (today, today - 3, today + 50, today + 400):
+                inputs.append(features.row_inputs(party, day))
+                singles.append(features.vector(party, day))
+    batch = PartyFeatures.rows(inputs)
+    assert batch.shape == (len(singles), len(FEATURE_NAMES))
+    assert batch.tobytes() == np.vstack(singles).tobytes()
+    assert features.row_inputs("nobody", records[-1].time) is None
+    assert PartyFeatures.rows([]).shape == (0, len(FEATURE_NAMES))
