@@ -3,6 +3,7 @@
 from detectors.engine.context import Reference
 from detectors.engine.core import Detector, Engine, ReferenceChange, state_size_bytes
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.engine.shared import SharedRecords
 
 __all__ = [
     "Engine",
@@ -13,6 +14,7 @@ __all__ = [
     "LineRecord",
     "OrderRecord",
     "ShipmentRecord",
+    "SharedRecords",
     "TradeRecord",
     "state_size_bytes",
 ]

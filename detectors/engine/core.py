@@ -25,6 +25,7 @@ from detectors.alerts import AlertBook, Finding
 from detectors.engine.context import Reference
 from detectors.engine.records import TradeRecord
 from detectors.engine.seen import SeenIds
+from detectors.engine.shared import SharedRecords
 from schemas import Alert, Entity, Event, Order, ScreeningEntry, Shipment
 
 __all__ = ["Detector", "Engine", "ReferenceChange", "state_size_bytes"]
@@ -75,7 +76,14 @@ def _utcnow() -> dt.datetime:
 
 
 class Engine:
-    def __init__(self, detectors: Sequence[Detector] | None = None, reference: Reference | None = None) -> None:
+    def __init__(
+        self,
+        detectors: Sequence[Detector] | None = None,
+        reference: Reference | None = None,
+        records: SharedRecords | None = None,
+    ) -> None:
+        """``records``: trade records shared with other engines over the same events (a
+        live worker's shards); by default this engine builds its own."""
         if detectors is None:
             from detectors.registry import default_detectors
 
@@ -84,6 +92,7 @@ class Engine:
         self.reference = reference or Reference()
         self.book = AlertBook()
         self._seen = SeenIds()
+        self._records = records
         self._held: list[Event] = []
         self._held_time: dt.datetime | None = None
         self.events_processed = 0
@@ -148,10 +157,13 @@ class Engine:
             if change:
                 findings.extend(self._reference_changed(change))
                 change = ReferenceChange()
-            if isinstance(event, Order):
-                segment.append(ref.order(event))
-            elif isinstance(event, Shipment):
-                segment.append(ref.shipment(event))
+            if isinstance(event, (Order, Shipment)):
+                if self._records is not None:
+                    segment.append(self._records.record(event, ref))
+                elif isinstance(event, Order):
+                    segment.append(ref.order(event))
+                else:
+                    segment.append(ref.shipment(event))
         if segment:
             findings.extend(self._observe(segment))
         if change:

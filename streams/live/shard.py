@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from detectors.alerts import severity_rank
-from detectors.engine import Engine, state_size_bytes
+from detectors.engine import Engine, SharedRecords, state_size_bytes
 from detectors.engine.core import Detector
 from schemas import Alert, Event, ValidationError, decode
 from streams.live.envelope import decode_envelope
@@ -64,9 +64,12 @@ class StepResult:
 
 
 class DetectionShard:
-    def __init__(self, family: str, detectors: Sequence[Detector], sources: Iterable[str] = ()) -> None:
+    def __init__(
+        self, family: str, detectors: Sequence[Detector], sources: Iterable[str] = (), records: SharedRecords | None = None
+    ) -> None:
+        """``records``: shared with the worker's other shards, which read the same events."""
         self.family = family
-        self.engine = Engine(detectors)
+        self.engine = Engine(detectors, records=records)
         self.sequencer = Sequencer(sources)
         self.next_offset = 0
         self.malformed = 0

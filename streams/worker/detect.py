@@ -21,6 +21,7 @@ import time
 
 import faust
 
+from detectors.engine import SharedRecords
 from detectors.registry import FAMILIES, family_detectors, preload
 from schemas import Alert, encode
 from streams.live import DetectionShard, source_name
@@ -49,6 +50,7 @@ class ShardSet:
         self.topic = topic
         self.metrics = metrics
         self.shards: dict[int, DetectionShard] = {}
+        self.records = SharedRecords()  # every shard reads every event: build each record once
 
     def _sources(self) -> list[str]:
         """Every input partition: a shard waits for all of them, heard from or not."""
@@ -75,7 +77,7 @@ class ShardSet:
         if shard is None:
             family = FAMILIES[partition] if partition < len(FAMILIES) else f"unknown-{partition}"
             detectors = family_detectors(family) if partition < len(FAMILIES) else []
-            shard = DetectionShard(family, detectors, self._sources())
+            shard = DetectionShard(family, detectors, self._sources(), records=self.records)
             self.shards[partition] = shard
         if shard.next_offset >= offset:
             return shard
@@ -150,6 +152,7 @@ def register_detect(
                 await publish(result.alerts, result)
             for partition, shard in touched.items():  # alerts delivered: these offsets are done
                 metrics.processed(detection.get_topic_name(), partition, shard.next_offset - 1)
+            shards.records.clear()  # every shard has stepped over this batch
 
     @app.timer(w.state_metrics_s)
     async def weigh_state() -> None:

@@ -20,7 +20,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from detectors.engine import Engine
+from detectors.engine import Engine, SharedRecords
 from detectors.registry import FAMILIES, default_detectors, family_detectors
 from schemas import Event, decode
 from streams.live import DetectionShard, decode_envelope, events_envelope, idle_envelope
@@ -83,10 +83,10 @@ def _log(events: list[Event], rng: random.Random, redeliver: int) -> list[bytes]
     return log
 
 
-def _run(log: list[bytes], rng: random.Random, *, rebuild_at: int | None = None) -> list[dict]:
+def _run(log: list[bytes], rng: random.Random, *, rebuild_at: int | None = None, records: SharedRecords | None = None) -> list[dict]:
     alerts = []
     for family in FAMILIES:
-        shard = DetectionShard(family, family_detectors(family), SOURCES)
+        shard = DetectionShard(family, family_detectors(family), SOURCES, records=records)
         offset = 0
         while offset < len(log):
             step = rng.randint(1, 300)
@@ -97,7 +97,7 @@ def _run(log: list[bytes], rng: random.Random, *, rebuild_at: int | None = None)
             if rebuild_at is not None and offset >= rebuild_at:
                 # the worker dies; another one rebuilds from the log and the consumer
                 # redelivers from an earlier committed offset
-                shard = DetectionShard(family, family_detectors(family), SOURCES)
+                shard = DetectionShard(family, family_detectors(family), SOURCES, records=records)
                 for position, value in enumerate(log[:offset]):
                     shard.apply(position, value)
                     if position % 97 == 0:
@@ -122,6 +122,17 @@ def test_a_shard_rebuilt_from_its_log_mid_stream_equals_replay(events, expected)
     rng = random.Random(5)
     log = _log(events, rng, redeliver=5)
     assert _run(log, rng, rebuild_at=len(log) // 2) == expected
+
+
+def test_shards_sharing_their_records_equal_replay(events, expected) -> None:
+    """A worker's shards share trade records (built once per registry content): the
+    same alerts, including over a rebuild that replays early events against an early
+    registry while the shared cache holds later ones."""
+    rng = random.Random(17)
+    log = _log(events, rng, redeliver=10)
+    records = SharedRecords()
+    assert _run(log, rng, rebuild_at=len(log) // 3, records=records) == expected
+    assert records.shared > records.built  # five families, built about once each
 
 
 def test_without_the_sequencer_arrival_order_would_change_alerts(events, expected) -> None:
