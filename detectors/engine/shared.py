@@ -10,7 +10,7 @@ and catalogue are the same, for an equal event; anything else builds its own.
 
 Records are immutable (frozen dataclasses), so sharing one cannot leak state between
 engines. The engines of a worker process the same micro-batch one after another, so a
-record is asked for again only within that batch: the owner :meth:`clear`\ s the cache
+record is asked for again only within that batch: the owner calls :meth:`clear`
 after each batch. ``capacity`` bounds it against a huge batch (a backlog drain: about
 2.4 KB a record, so 65,536 records are ~155 MB). When full it stops adding rather than
 evicting: the shards ask in the same order, and an oldest-first cache smaller than a
