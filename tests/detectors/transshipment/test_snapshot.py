@@ -106,3 +106,12 @@ def test_snapshot_is_smaller_than_rows():
     state = _busy_detector().state
     rows = [leg.to_json() for leg in state.legs.values()]
     assert len(json.dumps(state.to_json(), separators=(",", ":"))) < 0.5 * len(json.dumps(rows, separators=(",", ":")))
+
+
+def test_a_column_keeps_nan_and_none_apart():
+    """msgspec writes NaN as null: the column is then keyed by the standard library's JSON."""
+    rows = [(None,)] * 5 + [(float("nan"),), (float("inf"),)]
+    table = Table(("v", "raw"))
+    back = table.decode(table.encode(rows, Strings()), Strings())
+    assert [v is None for (v,) in back] == [True] * 5 + [False, False]
+    assert back[5][0] != back[5][0] and back[6][0] == float("inf")
