@@ -134,7 +134,12 @@ class WorkerSettings(BaseModel):
     )
     idle_check_s: float = Field(0.02, gt=0, description="how often to announce input partitions read to their end")
     idle_grace_s: float = Field(3.0, ge=0, description="an input partition with nothing to read after assignment is idle after this")
-    state_metrics_s: float = Field(30.0, gt=0, description="how often to weigh detector state for chokepoint_detector_state_bytes")
+    state_metrics_s: float = Field(
+        300.0,
+        gt=0,
+        description="how often each shard's detector state is weighed for chokepoint_detector_state_bytes; weighing "
+        "serialises the state and holds the event loop (a quarter second at 40k events), so not often",
+    )
     log_level: str = "info"
     processing_guarantee: Literal["at_least_once", "exactly_once"] = Field(
         "at_least_once",

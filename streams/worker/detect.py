@@ -154,9 +154,9 @@ def register_detect(
                 metrics.processed(detection.get_topic_name(), partition, shard.next_offset - 1)
             shards.records.clear()  # every shard has stepped over this batch
 
-    @app.timer(w.state_metrics_s)
+    @app.timer(min(w.state_metrics_s, 5.0))
     async def weigh_state() -> None:
-        metrics.state.measure_state()
+        metrics.state.measure_one_due(w.state_metrics_s)
 
     metrics.watch(shards=shards.shards.values())
     return shards

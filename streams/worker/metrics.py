@@ -15,8 +15,9 @@ name or an id. ``tests/streams/worker/test_metrics.py`` checks the naming conven
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, get_args
+from typing import TYPE_CHECKING, Any, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, Info, generate_latest
 
@@ -94,12 +95,23 @@ class WorkerMetrics:
             buckets=(0.1, 0.5, 1, 5, 10, 30, 60, 300),
             registry=r,
         )
+        self.gc_pause = Histogram(
+            "chokepoint_gc_pause_seconds",
+            "Time the worker's event loop stood still in one garbage collection, by generation. "
+            "A full (generation 2) collection walks every live object: detector state makes it the longest pause.",
+            ["generation"],
+            buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0),
+            registry=r,
+        )
+        self._gc_started: float | None = None
         self.info = Info("chokepoint_worker", "What this worker runs: package version, contract and thresholds version.", registry=r)
         # Every closed-set combination starts at 0, so the first alert is an increase that
         # rate() and increase() can see (a series born at 1 is invisible to them).
         for typology in TYPOLOGIES:
             for severity in SEVERITIES:
                 self.raised.labels(typology, severity)
+        for generation in ("0", "1", "2"):
+            self.gc_pause.labels(generation)
         for family in FAMILIES:
             self.rebuilds.labels(family)
             self.rebuild_seconds.labels(family)
@@ -108,6 +120,14 @@ class WorkerMetrics:
         r.register(self.state)
         #: (topic, partition) -> next offset to process, for the consumer-lag gauge.
         self.positions: dict[tuple[str, int], int] = {}
+
+    def on_gc(self, phase: str, info: dict[str, Any]) -> None:
+        """A ``gc.callbacks`` hook: the process entry point installs it (never a test's registry)."""
+        if phase == "start":
+            self._gc_started = time.perf_counter()
+        elif self._gc_started is not None:
+            self.gc_pause.labels(str(info.get("generation", "?"))).observe(time.perf_counter() - self._gc_started)
+            self._gc_started = None
 
     def describe_worker(self, *, version: str, contract: str, thresholds_version: str) -> None:
         self.info.info({"version": version, "contract": contract, "thresholds_version": thresholds_version})

@@ -16,8 +16,8 @@ Time:
   record's event time: how old the list was *as of the trades being screened*. Live it
   equals the wall-clock age; in a replay it is what the screening saw then.
 
-The one expensive figure, serialised state size, is measured on a timer
-(:meth:`WorkerStateCollector.measure_state`) and only reported here.
+The one expensive figure, serialised state size, is measured on a timer, one shard at a
+time (:meth:`WorkerStateCollector.measure_one_due`), and only reported here.
 """
 
 from __future__ import annotations
@@ -58,6 +58,7 @@ class WorkerStateCollector:
         self._shards: Iterable[DetectionShard] = ()
         self._lags: LagSource | None = None
         self.state_bytes: dict[str, int] = {}
+        self._weighed_at: dict[str, float] = {}  # family -> clock() when last weighed
 
     def watch(self, shards: Iterable[DetectionShard] | None, lags: LagSource | None) -> None:
         """``shards`` is read at every scrape: pass a live view (``dict.values()``)."""
@@ -72,7 +73,31 @@ class WorkerStateCollector:
     def measure_state(self) -> None:
         """Serialise every shard's detector state to weigh it (slow: call on a timer)."""
         for shard in self.shards():
-            self.state_bytes[shard.family] = shard.state_bytes()
+            self._weigh(shard)
+
+    def measure_one_due(self, every_s: float) -> str | None:
+        """Weigh at most one shard: one never weighed, else the stalest weighed ``every_s`` ago.
+
+        Serialising a shard's state holds the event loop (~270 ms for transshipment after
+        40k events), and every alert queued behind it arrives that much later. One shard
+        per call, each at most every ``every_s``, keeps those stalls rare and short while
+        a new shard's figure still appears at the next call. Returns the family weighed.
+        """
+        now = self.clock()
+        due = [
+            (self._weighed_at.get(shard.family, float("-inf")), shard.family, shard)
+            for shard in self.shards()
+            if now - self._weighed_at.get(shard.family, float("-inf")) >= every_s
+        ]
+        if not due:
+            return None
+        _, family, shard = min(due, key=lambda item: item[:2])
+        self._weigh(shard)
+        return family
+
+    def _weigh(self, shard: DetectionShard) -> None:
+        self.state_bytes[shard.family] = shard.state_bytes()
+        self._weighed_at[shard.family] = self.clock()
 
     # -- Collector protocol ----------------------------------------------------------------
 

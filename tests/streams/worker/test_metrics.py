@@ -7,6 +7,7 @@ detection topic carries), and each test builds its own ``WorkerMetrics`` registr
 from __future__ import annotations
 
 import datetime as dt
+import gc
 import json
 import re
 
@@ -21,6 +22,7 @@ from schemas import ScreeningEntry, decode
 from streams.live import DetectionShard, events_envelope, idle_envelope
 from streams.simulate import SimulationConfig, simulate
 from streams.worker.metrics import TYPOLOGIES, WorkerMetrics
+from streams.worker.state_metrics import WorkerStateCollector
 from tests.streams.worker.harness import exercise_metrics
 
 WORLD = SimulationConfig(seed=5, start=dt.date(2025, 1, 1), months=4, target_events=800, cases_per_pattern=1)
@@ -28,7 +30,7 @@ SOURCE = "trade.orders.v1:0"
 CLOCK = dt.datetime(2026, 6, 1, tzinfo=dt.timezone.utc).timestamp()
 #: Every label a chokepoint metric may carry: closed sets only (never a party or an id).
 ALLOWED_LABELS = {"topic", "partition", "event_type", "reason", "typology", "severity", "detector", "family", "list",
-                  "model_version", "version", "contract", "thresholds_version", "le"}
+                  "model_version", "version", "contract", "thresholds_version", "generation", "le"}
 
 
 @pytest.fixture(scope="module")
@@ -125,6 +127,36 @@ def test_state_size_is_measured_on_demand(shards: list[DetectionShard]) -> None:
         measured = value(found, "chokepoint_detector_state_bytes", family=shard.family)
         serialised = sum(len(json.dumps(d.to_state(), separators=(",", ":"), default=str)) for d in shard.engine.detectors)
         assert measured == serialised > 0  # the same measure, written out independently
+
+
+def test_state_is_weighed_one_shard_at_a_time_new_ones_first(shards: list[DetectionShard]) -> None:
+    screening, anomaly = shards
+    now = [1000.0]
+    collector = WorkerStateCollector(clock=lambda: now[0])
+    collector.watch([screening], None)
+    assert [collector.measure_one_due(300), collector.measure_one_due(300)] == ["screening", None]
+    now[0] += 100
+    collector.watch([screening, anomaly], None)  # a shard appears: weighed at the next call
+    assert [collector.measure_one_due(300), collector.measure_one_due(300)] == ["anomaly", None]
+    now[0] += 200  # screening is due, anomaly not yet
+    assert [collector.measure_one_due(300), collector.measure_one_due(300)] == ["screening", None]
+    now[0] += 1000  # both due: the stalest first, one a call
+    assert [collector.measure_one_due(300) for _ in range(3)] == ["anomaly", "screening", None]
+    assert collector.state_bytes == {"screening": screening.state_bytes(), "anomaly": anomaly.state_bytes()}
+
+
+def test_garbage_collections_are_timed_by_generation() -> None:
+    metrics = WorkerMetrics()
+    gc.callbacks.append(metrics.on_gc)
+    try:
+        gc.collect()
+        gc.collect(0)
+    finally:
+        gc.callbacks.remove(metrics.on_gc)
+    found = samples(metrics)
+    assert value(found, "chokepoint_gc_pause_seconds_count", generation="2") >= 1
+    assert value(found, "chokepoint_gc_pause_seconds_count", generation="0") >= 1
+    assert value(found, "chokepoint_gc_pause_seconds_sum", generation="2") > 0
 
 
 def test_raised_counts_start_at_zero_for_every_typology_and_severity() -> None:
