@@ -65,6 +65,7 @@ class LatestRecords(Generic[R]):
         self._latest: dict[str, R] = {}
         self._live: dict[str, R] = {}
         self._digest = 0
+        self._version: tuple[int, str] = (0, f"{0:032x}")  # (digest, its text), asked per trade record
 
     def apply(self, record: R) -> tuple[bool, R | None]:
         """Store ``record`` if it wins; return (stored state changed, live record it replaced).
@@ -95,7 +96,11 @@ class LatestRecords(Generic[R]):
     @property
     def version(self) -> str:
         """Hex digest of the live content; equal content gives an equal digest."""
-        return f"{self._digest:032x}"
+        digest, text = self._version
+        if digest != self._digest:
+            text = f"{self._digest:032x}"
+            self._version = (self._digest, text)
+        return text
 
     def to_state(self) -> dict[str, Any]:
         """JSON-able snapshot: every winning record (tombstones too), sorted by key."""
