@@ -15,8 +15,8 @@ from collections.abc import Iterable, Sequence
 from detectors.alerts import severity_rank
 from detectors.engine import Engine, SharedRecords, state_size_bytes
 from detectors.engine.core import Detector
-from schemas import Alert, Event, ValidationError, decode
-from streams.live.envelope import decode_envelope
+from schemas import Alert, Event, ValidationError
+from streams.live.decoded import SharedDecoding
 from streams.live.sequencer import Sequencer
 
 __all__ = ["DetectionShard", "StepResult"]
@@ -65,10 +65,17 @@ class StepResult:
 
 class DetectionShard:
     def __init__(
-        self, family: str, detectors: Sequence[Detector], sources: Iterable[str] = (), records: SharedRecords | None = None
+        self,
+        family: str,
+        detectors: Sequence[Detector],
+        sources: Iterable[str] = (),
+        records: SharedRecords | None = None,
+        decoding: SharedDecoding | None = None,
     ) -> None:
-        """``records``: shared with the worker's other shards, which read the same events."""
+        """``records`` and ``decoding``: shared with the worker's other shards, which read
+        the same messages; by default the shard decodes and builds its own."""
         self.family = family
+        self._decoding = decoding if decoding is not None else SharedDecoding(capacity=0)
         self.engine = Engine(detectors, records=records)
         self.sequencer = Sequencer(sources)
         self.next_offset = 0
@@ -83,22 +90,21 @@ class DetectionShard:
         if offset < self.next_offset:
             return
         self.next_offset = offset + 1
-        envelope = decode_envelope(value) if value is not None else None
-        if envelope is None:
+        message = self._decoding.decode(value) if value is not None else None
+        if message is None:
             self.malformed += 1
             return
-        if envelope.kind == "idle":
-            self.sequencer.idle(envelope.source)
+        if message.kind == "idle":
+            self.sequencer.idle(message.source)
             return
-        for item in envelope.events:
-            event = decode(bytes(item.event))
+        for source, ingested_at, event in message.events:
             if isinstance(event, ValidationError):
                 self.malformed += 1
                 continue
             if self.engine.has_seen(event.event_id):
                 self.duplicates += 1
                 continue
-            if not self.sequencer.add(item.source, event.event_time, event.event_id, (event, item.ingested_at)):
+            if not self.sequencer.add(source, event.event_time, event.event_id, (event, ingested_at)):
                 self.duplicates += 1
 
     def step(self, detected_at: dt.datetime) -> StepResult:

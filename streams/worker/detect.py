@@ -25,6 +25,7 @@ from detectors.engine import SharedRecords
 from detectors.registry import FAMILIES, family_detectors, preload
 from schemas import Alert, encode
 from streams.live import DetectionShard, source_name
+from streams.live.decoded import SharedDecoding
 from streams.live.shard import StepResult
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS
@@ -50,7 +51,14 @@ class ShardSet:
         self.topic = topic
         self.metrics = metrics
         self.shards: dict[int, DetectionShard] = {}
-        self.records = SharedRecords()  # every shard reads every event: build each record once
+        # every shard reads every message: decode each once, build each trade record once
+        self.decoding = SharedDecoding()
+        self.records = SharedRecords()
+
+    def forget_batch(self) -> None:
+        """Drop what the shards shared over the batch they have all processed."""
+        self.decoding.clear()
+        self.records.clear()
 
     def _sources(self) -> list[str]:
         """Every input partition: a shard waits for all of them, heard from or not."""
@@ -77,7 +85,7 @@ class ShardSet:
         if shard is None:
             family = FAMILIES[partition] if partition < len(FAMILIES) else f"unknown-{partition}"
             detectors = family_detectors(family) if partition < len(FAMILIES) else []
-            shard = DetectionShard(family, detectors, self._sources(), records=self.records)
+            shard = DetectionShard(family, detectors, self._sources(), records=self.records, decoding=self.decoding)
             self.shards[partition] = shard
         if shard.next_offset >= offset:
             return shard
@@ -152,7 +160,7 @@ def register_detect(
                 await publish(result.alerts, result)
             for partition, shard in touched.items():  # alerts delivered: these offsets are done
                 metrics.processed(detection.get_topic_name(), partition, shard.next_offset - 1)
-            shards.records.clear()  # every shard has stepped over this batch
+            shards.forget_batch()  # every shard has applied and stepped over this batch
 
     @app.timer(min(w.state_metrics_s, 5.0))
     async def weigh_state() -> None:

@@ -24,6 +24,7 @@ from detectors.engine import Engine, SharedRecords
 from detectors.registry import FAMILIES, default_detectors, family_detectors
 from schemas import Event, decode
 from streams.live import DetectionShard, decode_envelope, events_envelope, idle_envelope
+from streams.live.decoded import SharedDecoding
 from streams.simulate import SimulationConfig, simulate
 from streams.topics import TOPIC_FOR_EVENT_TYPE
 
@@ -133,6 +134,45 @@ def test_shards_sharing_their_records_equal_replay(events, expected) -> None:
     records = SharedRecords()
     assert _run(log, rng, rebuild_at=len(log) // 3, records=records) == expected
     assert records.shared > records.built  # five families, built about once each
+
+
+def test_shards_stepping_together_over_shared_decoding_and_records_equal_replay(events, expected) -> None:
+    """As a worker runs them: every shard applies each batch, all step, the shared
+    caches are cleared; one shard is rebuilt from its log mid-stream, through the same
+    caches, while the others stay live."""
+    rng = random.Random(23)
+    log = _log(events, rng, redeliver=10)
+    decoding, records = SharedDecoding(), SharedRecords()
+
+    def shard(family: str) -> DetectionShard:
+        return DetectionShard(family, family_detectors(family), SOURCES, records=records, decoding=decoding)
+
+    shards = {family: shard(family) for family in FAMILIES}
+    offset, rebuilt = 0, False
+    while offset < len(log):
+        step = rng.randint(1, decoding.capacity)  # a worker's batch fits the cache
+        for one in shards.values():
+            for position in range(offset, min(offset + step, len(log))):
+                one.apply(position, log[position])
+            one.step(DETECTED_AT)
+        offset += step
+        decoding.clear()
+        records.clear()
+        if not rebuilt and offset >= len(log) // 2:
+            shards["transshipment"] = replacement = shard("transshipment")
+            for position, value in enumerate(log[:offset]):
+                replacement.apply(position, value)
+            replacement.step(DETECTED_AT)
+            rebuilt = True
+    alerts = []
+    for one in shards.values():
+        one.step(DETECTED_AT)
+        alerts.extend(one.alerts())
+    assert _content(alerts) == expected
+    # live, each message is decoded and each record built once for five shards; the
+    # rebuild, alone, decodes half the log and builds what it releases again
+    assert decoding.shared >= 2 * decoding.decoded
+    assert records.shared >= 2 * records.built
 
 
 def test_without_the_sequencer_arrival_order_would_change_alerts(events, expected) -> None:
