@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import random
+import threading
 import time
 import uuid
 
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.integration
 
 WORLD = SimulationConfig(seed=31, start=dt.date(2025, 1, 1), months=10, target_events=2_500, cases_per_pattern=1)
 JUNK_RATIO = 0.01
+PACED_RATE = 400.0  # events/s: the kill test's scenario takes ~6 s to publish
 
 
 @pytest.fixture(scope="module")
@@ -59,8 +61,9 @@ def _settings(broker: EmbeddedBroker, app_id: str) -> Settings:
     )
 
 
-def _publish(events: list[dict], broker: EmbeddedBroker) -> int:
-    stats = publish_events(events, load_settings(kafka={"bootstrap_servers": broker.bootstrap_servers}), junk_ratio=JUNK_RATIO, seed=3)
+def _publish(events: list[dict], broker: EmbeddedBroker, rate: float | None = None) -> int:
+    settings = load_settings(kafka={"bootstrap_servers": broker.bootstrap_servers})
+    stats = publish_events(events, settings, rate=rate, junk_ratio=JUNK_RATIO, seed=3)
     assert stats.junk > 0
     return stats.junk
 
@@ -124,7 +127,11 @@ def test_two_workers_publish_exactly_the_alerts_of_replay(scenario, fresh_broker
 
 def test_a_worker_killed_at_random_points_loses_and_duplicates_nothing(scenario, fresh_broker, tmp_path) -> None:
     events, expected = scenario
-    _publish(events, fresh_broker)
+    # Published while the workers run, at a pace that makes alerts come out over several
+    # seconds: published all at once, a fast worker can put out every alert in one batch
+    # and no kill lands mid-stream.
+    publisher = threading.Thread(target=_publish, args=(events, fresh_broker), kwargs={"rate": PACED_RATE}, daemon=True)
+    publisher.start()
     rng = random.Random(int(time.time()))
     app_id = f"kill-{uuid.uuid4().hex[:6]}"
     survivor = RunningWorker(_settings(fresh_broker, app_id), tmp_path / "survivor.log")
@@ -144,6 +151,8 @@ def test_a_worker_killed_at_random_points_loses_and_duplicates_nothing(scenario,
             kills.append((round(share, 2), len(seen)))
             victim.kill()
             victim = RunningWorker(victim_settings, tmp_path / "victim.log")
+        publisher.join(timeout=120)
+        assert not publisher.is_alive(), "publishing did not finish"
         latest = _collect(alerts, set(expected), [survivor, victim], timeout_s=300)
         _assert_equal_to_replay(latest, expected)
         # At least one kill must hit the stream mid-way for this test to mean anything. A
