@@ -72,7 +72,7 @@ def publish_events(
     producer = KafkaProducer(
         bootstrap_servers=(bootstrap_servers or settings.bootstrap_servers()).split(","),
         acks="all",
-        linger_ms=5,
+        linger_ms=settings.kafka.linger_ms,
         **settings.kafka.kafka_python_config(),
     )
     encoder = msgspec.json.Encoder()

@@ -44,6 +44,14 @@ class KafkaSettings(BaseModel):
     create_topics: bool = Field(True, description="create missing contract topics at start-up (off where a platform team owns topics)")
     replication_factor: int = Field(1, ge=1, description="for topics this project creates; 3 on a production cluster")
     client_id: str = "chokepoint"
+    linger_ms: int = Field(
+        10,
+        ge=0,
+        le=1000,
+        description="how long every producer (the publisher, the worker's repartition and alert sends) waits to fill "
+        "a batch; 0 sends each message as its own batch, which costs requests on any broker and makes the embedded "
+        "broker's fetches slower as a log grows (measured in BENCHMARKS.md)",
+    )
 
     @property
     def embedded(self) -> bool:
