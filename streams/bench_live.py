@@ -196,13 +196,8 @@ def _broker_hop(paced: list[dict], rate: float, seconds: float, work: Path) -> f
         reader = threading.Thread(target=consume, daemon=True)
         reader.start()
 
-        def stamped():
-            for event in sample:
-                published_at[event["event_id"]] = time.time()
-                yield event
-
         try:
-            publish_events(stamped(), settings, rate=rate)
+            publish_events(_stamped(sample, published_at), settings, rate=rate)
             time.sleep(2)
         finally:
             stop.set()
@@ -210,8 +205,18 @@ def _broker_hop(paced: list[dict], rate: float, seconds: float, work: Path) -> f
             consumer.close()
     if not delays:
         raise RuntimeError("nothing consumed during the broker hop run")
-    delays.sort()
-    return delays[min(len(delays) - 1, int(len(delays) * 0.99))]
+    return _quantile(sorted(delays), 0.99)
+
+
+def _stamped(sample: list[dict], published_at: dict[str, float]):
+    """``sample``, noting when each event is handed to the publisher."""
+    for event in sample:
+        published_at[event["event_id"]] = time.time()
+        yield event
+
+
+def _quantile(ordered: list[float], q: float) -> float:
+    return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
 def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> tuple[float, float]:
@@ -255,12 +260,7 @@ def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> 
                 time.sleep(0.5)  # ready: shards exist once the group has settled
             time.sleep(2)
 
-            def stamped():
-                for event in sample:
-                    published_at[event["event_id"]] = time.time()
-                    yield event
-
-            publish_events(stamped(), settings, rate=rate)
+            publish_events(_stamped(sample, published_at), settings, rate=rate)
             time.sleep(10)
         finally:
             stop.set()
@@ -270,4 +270,4 @@ def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> 
     latencies = sorted(now - published_at[origin] for now, origin in received if origin in published_at)
     if not latencies:
         raise RuntimeError("no alerts during the latency run")
-    return latencies[len(latencies) // 2], latencies[min(len(latencies) - 1, int(len(latencies) * 0.99))]
+    return _quantile(latencies, 0.5), _quantile(latencies, 0.99)
