@@ -6,7 +6,8 @@ size, redelivery and arrival order within a timestamp:
 
 * **Duplicates** (a redelivered ``event_id``) are dropped before anything sees them.
 * **Same-timestamp groups are never split.** Events at the latest event time seen are
-  held back until a later event time arrives (or ``flush()``), then processed together,
+  held back until a later event time arrives (or ``flush()``, or the caller says no
+  earlier event can still come: ``complete_before``), then processed together,
   sorted by (event time, event_id). Reference records (registry, screening list) are
   applied in that order too, so a trade event always sees the registry as of its time,
   and detectors hear of reference changes once per reference timestamp.
@@ -94,25 +95,38 @@ class Engine:
         self._seen = SeenIds()
         self._records = records
         self._held: list[Event] = []
-        self._held_time: dt.datetime | None = None
         self.events_processed = 0
         self.duplicates_dropped = 0
 
-    def process(self, events: Iterable[Event], detected_at: dt.datetime | None = None) -> list[Alert]:
-        """Feed a micro-batch; returns alerts that are new or changed."""
+    def process(
+        self,
+        events: Iterable[Event],
+        detected_at: dt.datetime | None = None,
+        *,
+        complete_before: dt.datetime | None = None,
+    ) -> list[Alert]:
+        """Feed a micro-batch; returns alerts that are new or changed.
+
+        ``complete_before``: the caller knows that no more events earlier than this will
+        come (a live shard's watermark), so the latest group need not wait for a later
+        event time if it is earlier: it is processed now. Without it, the group at the
+        latest event time is held back.
+        """
         fresh: list[Event] = []
         for event in events:
             if not self._seen.add(event.event_id):
                 self.duplicates_dropped += 1
                 continue
             fresh.append(event)
-        if not fresh:
+        if not fresh and (complete_before is None or not self._held):
             return []
         pending = self._held + fresh
         latest = max(e.event_time for e in pending)
-        ready = [e for e in pending if e.event_time < latest]
-        self._held = [e for e in pending if e.event_time >= latest]
-        self._held_time = latest
+        if complete_before is not None and latest < complete_before:
+            ready, self._held = pending, []
+        else:
+            ready = [e for e in pending if e.event_time < latest]
+            self._held = [e for e in pending if e.event_time >= latest]
         return self._run(ready, detected_at)
 
     @property

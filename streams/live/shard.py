@@ -106,6 +106,8 @@ class DetectionShard:
                 continue
             if not self.sequencer.add(source, event.event_time, event.event_id, (event, ingested_at)):
                 self.duplicates += 1
+        for source in message.idle:  # after the events: they were read before the end was seen
+            self.sequencer.idle(source)
 
     def step(self, detected_at: dt.datetime) -> StepResult:
         """Run the detectors over what the watermark releases; flush when every source is idle."""
@@ -114,7 +116,10 @@ class DetectionShard:
         pending = self._unprocessed
         for event, ingested_at in released:
             pending[event.event_id] = ingested_at
-        alerts = self.engine.process(events, detected_at) if events else []
+        # The watermark says nothing earlier can still come (bar late events, released at
+        # once and counted), so the newest released group need not wait for a later one.
+        complete_before = None if drained else self.sequencer.released_to
+        alerts = self.engine.process(events, detected_at, complete_before=complete_before)
         if events:
             self._flushed = False
         if drained and not self._flushed:

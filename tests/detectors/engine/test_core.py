@@ -119,3 +119,38 @@ def test_orders_and_legs_count_controlled_accelerators_the_same_way():
     order = OrderRecord(None, None, None, None, None, None, lines)  # type: ignore[arg-type]
     leg = ShipmentRecord(None, None, None, None, None, lines)  # type: ignore[arg-type]
     assert order.controlled_accelerators == leg.controlled_accelerators == 8
+
+
+def test_a_group_known_complete_is_processed_without_waiting_for_later_time(contract_examples):
+    """``complete_before`` (a live watermark) past the latest group releases it now; at the
+    group's own time it does not, since more of that group may still come."""
+    events = _events(contract_examples, copies=3)
+    first = events[:3]  # entity, screening entry, ord-0
+    latest = max(e.event_time for e in first)
+    at_latest = Engine([recorder := Recorder()], Reference())
+    at_latest.process(first, complete_before=latest)
+    assert all("ord-0" not in batch for batch in recorder.batches)
+    assert "ord-0" in at_latest.held_ids
+    past = Engine([recorder := Recorder()], Reference())
+    past.process(first, complete_before=latest + dt.timedelta(microseconds=1))
+    assert ["ord-0"] in recorder.batches
+    assert not past.held_ids
+    # a later call with nothing new releases what the watermark has since passed
+    at_latest.process([], complete_before=latest + dt.timedelta(seconds=1))
+    assert not at_latest.held_ids
+
+
+def test_complete_before_does_not_change_alerts(contract_examples):
+    events = _events(contract_examples, copies=6)
+    plain = Engine([Recorder()], Reference())
+    for start in range(0, len(events), 2):
+        plain.process(events[start : start + 2], T0)
+    plain.flush(T0)
+    told = Engine([Recorder()], Reference())
+    for start in range(0, len(events), 2):
+        batch = events[start : start + 2]
+        following = events[start + 2 : start + 3]
+        told.process(batch, T0, complete_before=following[0].event_time if following else None)
+    told.flush(T0)
+    assert told.alerts() == plain.alerts()
+    assert told.alerts()

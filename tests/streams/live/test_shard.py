@@ -243,3 +243,20 @@ def test_each_alert_names_the_event_its_latency_is_measured_from(events) -> None
         processed.extend(shard.step(DETECTED_AT).ingested_at)
         assert sorted(processed) == sorted(e.event_id for e in events), family
     assert outside_evidence > 0, "no alert completed outside its evidence: the second case went untested"
+
+
+def test_an_event_the_watermark_passes_is_processed_in_the_same_step(events) -> None:
+    """The watermark proves the newest released event's time group complete, so the
+    engine does not hold it back for a later step (that wait was pure latency)."""
+    by_time = {e.event_time: e for e in reversed(events) if e.event_type == "order"}
+    orders = [by_time[t] for t in sorted(by_time)[:4]]  # four orders at distinct times
+    shard = DetectionShard("over_ordering", family_detectors("over_ordering"), ["a:0", "b:0"])
+    shard.apply(0, events_envelope([("a:0", orders[0], 1.0), ("a:0", orders[2], 3.0)]))
+    shard.apply(1, events_envelope([("b:0", orders[1], 2.0)]))
+    step = shard.step(DETECTED_AT)  # watermark: orders[1]'s time (b:0's latest); releases orders[0]
+    assert list(step.ingested_at) == [orders[0].event_id]
+    assert not shard.engine.held_ids
+    shard.apply(2, events_envelope([("b:0", orders[3], 4.0)]))
+    step = shard.step(DETECTED_AT)  # watermark: orders[2]'s time
+    assert list(step.ingested_at) == [orders[1].event_id]
+    assert shard.engine.events_processed == 2
