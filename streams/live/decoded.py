@@ -28,6 +28,8 @@ class DecodedMessage:
     source: str  # for "idle"
     #: (source, ingested_at, the event or why it is invalid), in message order
     events: tuple[tuple[str, float, Event | ValidationError], ...]
+    #: for "events": sources idle once these events are applied
+    idle: tuple[str, ...] = ()
 
 
 def decode_message(value: bytes) -> DecodedMessage | None:
@@ -36,7 +38,7 @@ def decode_message(value: bytes) -> DecodedMessage | None:
     if envelope is None:
         return None
     events = tuple((item.source, item.ingested_at, decode(bytes(item.event))) for item in envelope.events)
-    return DecodedMessage(envelope.kind, envelope.source, events)
+    return DecodedMessage(envelope.kind, envelope.source, events, tuple(envelope.idle))
 
 
 class SharedDecoding:

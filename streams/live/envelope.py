@@ -5,7 +5,9 @@ each tagged with the input partition it came from (its *source*) and when the wo
 received it, to every detection shard in one message per shard: one Kafka message per
 batch rather than per event is what keeps the fan-out cheap. It also announces when it
 has read a source to its end, so that an idle partition does not hold back event time
-(see :mod:`streams.live.sequencer`).
+(see :mod:`streams.live.sequencer`): in the batch's own message (``idle``, applied after
+its events) for a source the batch read to its end, so a shard need not wait for a
+separate announcement; in an ``idle`` message for one that has gone quiet since.
 
 JSON, so that an operator can read the topic with any Kafka tool.
 """
@@ -31,6 +33,7 @@ class Envelope(msgspec.Struct, frozen=True, omit_defaults=True):
     kind: str  # "events" | "idle"
     source: str = ""  # for "idle"
     events: list[Forwarded] = []
+    idle: list[str] = []  # for "events": sources read to their end with these events
 
 
 _decoder = msgspec.json.Decoder(Envelope)
@@ -40,9 +43,11 @@ _encoder = msgspec.json.Encoder()
 MAX_EVENTS_PER_MESSAGE = 250
 
 
-def events_envelope(items: Sequence[tuple[str, Event, float]]) -> bytes:
-    """One message for ``(source, event, ingested_at)`` items, in their order."""
-    return _encoder.encode(Envelope("events", events=[Forwarded(s, t, msgspec.Raw(encode(e))) for s, e, t in items]))
+def events_envelope(items: Sequence[tuple[str, Event, float]], idle: Sequence[str] = ()) -> bytes:
+    """One message for ``(source, event, ingested_at)`` items, in their order; ``idle``:
+    sources that these events (and the earlier messages) have read to their end."""
+    forwarded = [Forwarded(s, t, msgspec.Raw(encode(e))) for s, e, t in items]
+    return _encoder.encode(Envelope("events", events=forwarded, idle=sorted(idle)))
 
 
 def idle_envelope(source: str) -> bytes:

@@ -18,7 +18,7 @@ at all after ``grace_s`` is the partition announced on time alone.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 __all__ = ["SourceProgress", "source_name"]
@@ -59,6 +59,22 @@ class SourceProgress:
         state = self._sources.setdefault(source, _Source(assigned_at=self._clock()))
         state.next_offset = offset + 1
         state.announced = False
+
+    def read_to_end(self, ends: Mapping[str, int], highwater: Callable[[str], int | None]) -> list[str]:
+        """Of the sources a batch reads up to ``ends`` (next offset), those it reads to the end.
+
+        Changes nothing: the batch's message can carry them, and once it is sent
+        ``forwarded`` records the batch and the announcement together, so the timer never
+        announces a source idle ahead of events not sent yet.
+        """
+        return sorted(name for name, end in ends.items() if (mark := highwater(name)) is not None and end >= mark)
+
+    def forwarded(self, ends: Mapping[str, int], announced: Iterable[str] = ()) -> None:
+        """A batch read up to ``ends`` has been sent, announcing ``announced`` idle with it."""
+        for name, end in ends.items():
+            self.processed(name, end - 1)
+        for name in announced:
+            self._sources[name].announced = True
 
     def to_announce(self, highwater: Callable[[str], int | None]) -> list[str]:
         """Sources to announce idle now (each once, until it processes again)."""

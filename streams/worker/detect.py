@@ -104,7 +104,7 @@ class ShardSet:
         self.metrics.rebuild_seconds.labels(shard.family).observe(elapsed)
         log.info("shard %s caught up over offsets %d..%d in %.2f s", shard.family, start, offset, elapsed)
         republished = shard.alerts()
-        await publish(republished, None)
+        await publish([(republished, None)])
         self.metrics.republished.labels(shard.family).inc(len(republished))
         return shard
 
@@ -126,18 +126,25 @@ def register_detect(
     preload()  # before the first message, not inside the event loop while draining
     shards = ShardSet(app, settings, bootstrap_servers, detection.get_topic_name(), metrics)
 
-    async def publish(batch: list[Alert], step: StepResult | None) -> None:
-        """Send ``batch`` and wait for delivery; ``step`` is None for a catch-up's republication."""
+    async def publish(steps: list[tuple[list[Alert], StepResult | None]]) -> None:
+        """Send the alerts of ``steps`` and wait for delivery of all of them at once.
+
+        One wait for every shard of a batch, not one per shard: each wait costs the
+        producer's linger plus a broker round trip, and the last shard's alerts would queue
+        behind the others'. A step of None is a catch-up's republication (not raised).
+        """
         pending, started = [], []
-        for alert in batch:
-            origin = step.latency_from(alert) if step is not None else None
-            headers = {LATENCY_FROM_HEADER: origin[0].encode()} if origin is not None else None
-            pending.append(await alerts.send(key=alert.alert_id.encode(), value=encode(alert), headers=headers))
-            if origin is not None:
-                started.append(origin[1])
+        for batch, step in steps:
+            for alert in batch:
+                origin = step.latency_from(alert) if step is not None else None
+                headers = {LATENCY_FROM_HEADER: origin[0].encode()} if origin is not None else None
+                pending.append(await alerts.send(key=alert.alert_id.encode(), value=encode(alert), headers=headers))
+                if origin is not None:
+                    started.append(origin[1])
         if pending:
             await asyncio.gather(*pending)  # delivered before the batch is acknowledged
-        metrics.published(batch, step.raised if step is not None else ())
+        for batch, step in steps:
+            metrics.published(batch, step.raised if step is not None else ())
         now = time.time()
         for at in started:
             metrics.detection_latency.observe(max(0.0, now - at))
@@ -153,11 +160,13 @@ def register_detect(
                     shard = await shards.ready(message.partition, message.offset, publish)
                     touched[message.partition] = shard
                 shard.apply(message.offset, event.value)
+            steps: list[tuple[list[Alert], StepResult | None]] = []
             for shard in touched.values():
                 started = time.perf_counter()
                 result = shard.step(_now())
                 metrics.detector_seconds.labels(shard.family).observe(time.perf_counter() - started)
-                await publish(result.alerts, result)
+                steps.append((result.alerts, result))
+            await publish(steps)
             for partition, shard in touched.items():  # alerts delivered: these offsets are done
                 metrics.processed(detection.get_topic_name(), partition, shard.next_offset - 1)
             shards.forget_batch()  # every shard has applied and stepped over this batch

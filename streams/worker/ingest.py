@@ -2,8 +2,9 @@
 
 Runs on any number of workers (input partitions are shared by the group). The valid
 events of each micro-batch go, each tagged with its source partition, to every
-partition of the detection topic in one message; each source read to its end is announced idle there. Sends are awaited
-before the batch is acknowledged, and Faust flushes the producer before it commits, so
+partition of the detection topic in one message, which also names the sources the batch
+read to their end (idle); a timer announces sources that went quiet later. Sends are
+awaited before the batch is acknowledged, and Faust flushes the producer before it commits, so
 a worker killed at any point has either forwarded a message or will read it again.
 """
 
@@ -35,6 +36,14 @@ def committed_offsets(consumer: object) -> Mapping:
     return getattr(consumer, "_committed_offset", {})
 
 
+def _highwater(app: faust.App, tp: object) -> int | None:
+    """The partition's high watermark as of the consumer's last fetch; None if unknown."""
+    try:
+        return app.consumer.highwater(tp)
+    except Exception:
+        return None
+
+
 def register_ingest(
     app: faust.App,
     settings: Settings,
@@ -56,9 +65,13 @@ def register_ingest(
             received_at = dt.datetime.now(dt.timezone.utc)
             ingested_at = time.time()
             forward: list[tuple[str, object, float]] = []
+            ends: dict[str, int] = {}  # source -> next offset once this batch is forwarded
+            partitions: dict[str, object] = {}
             for event in batch:
                 message = event.message
                 source = source_name(message.topic, message.partition)
+                ends[source] = message.offset + 1
+                partitions[source] = message.tp
                 valid, letter, kind = admit(
                     event.value, topic=message.topic, partition=message.partition, offset=message.offset, received_at=received_at
                 )
@@ -71,14 +84,19 @@ def register_ingest(
                 else:
                     metrics.events.labels(message.topic, kind).inc()
                     forward.append((source, valid, ingested_at))
+            # sources this batch reads to their end go idle in its last message, not a
+            # timer tick and a message later (they held back every shard's watermark)
+            read_out = progress.read_to_end(ends, lambda source: _highwater(app, partitions[source])) if forward else []
+            last = range(0, len(forward), MAX_EVENTS_PER_MESSAGE)[-1:] if forward else ()
             for start in range(0, len(forward), MAX_EVENTS_PER_MESSAGE):
-                envelope = events_envelope(forward[start : start + MAX_EVENTS_PER_MESSAGE])  # type: ignore[arg-type]
+                idle = read_out if start in last else ()
+                envelope = events_envelope(forward[start : start + MAX_EVENTS_PER_MESSAGE], idle)  # type: ignore[arg-type]
                 for partition in fan_out:
                     await detection.send(key=None, value=envelope, partition=partition)
             # only now are these offsets forwarded: the idle check must not run ahead of them
+            progress.forwarded(ends, read_out)
             for event in batch:
                 message = event.message
-                progress.processed(source_name(message.topic, message.partition), message.offset)
                 metrics.processed(message.topic, message.partition, message.offset)
 
     @app.timer(w.idle_check_s)
