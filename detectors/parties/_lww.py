@@ -93,6 +93,17 @@ class LatestRecords(Generic[R]):
         """Read-only view of the records that are not withdrawn, by key."""
         return MappingProxyType(self._live)
 
+    def get(self, key: str) -> R | None:
+        """The live record under ``key``, or ``None``: what ``live.get`` answers, without
+        building a view (asked several times per trade record)."""
+        return self._live.get(key)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._live
+
+    def __len__(self) -> int:
+        return len(self._live)
+
     @property
     def version(self) -> str:
         """Hex digest of the live content; equal content gives an equal digest."""

@@ -79,13 +79,13 @@ class Registry:
 
     def get(self, entity_id: str) -> Entity | None:
         """The live record, or ``None`` when unknown or withdrawn."""
-        return self._records.live.get(entity_id)
+        return self._records.get(entity_id)
 
     def __contains__(self, entity_id: object) -> bool:
-        return entity_id in self._records.live
+        return entity_id in self._records
 
     def __len__(self) -> int:
-        return len(self._records.live)
+        return len(self._records)
 
     def __iter__(self) -> Iterator[Entity]:
         """Live entities in id order."""
