@@ -3,12 +3,18 @@
 Detectors never re-derive these facts: whether a line is controlled, how many
 accelerators it carries, which registered entity a typed name refers to. One place
 computes them, from the catalogue and the registry, so every detector agrees.
+
+Records are frozen msgspec Structs rather than frozen dataclasses: one is built per trade
+event and per line, and a Struct is built about ten times faster (a frozen dataclass
+sets each field through ``object.__setattr__``); they are just as immutable and compare
+and hash by value the same way.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+
+import msgspec
 
 from detectors.reference import Catalogue, Product
 from schemas import Entity, Item, Line, Order, Party, Shipment, SubjectParty
@@ -16,8 +22,7 @@ from schemas import Entity, Item, Line, Order, Party, Shipment, SubjectParty
 __all__ = ["PartyRef", "LineRecord", "OrderRecord", "ShipmentRecord", "TradeRecord", "classify_line"]
 
 
-@dataclass(frozen=True, slots=True)
-class PartyRef:
+class PartyRef(msgspec.Struct, frozen=True, gc=False):
     """A party as named on a document, with the identity the pipeline gave it."""
 
     entity_id: str
@@ -39,8 +44,7 @@ class PartyRef:
         return Party(entity_id=subject.entity_id, name=subject.name, country=subject.country)
 
 
-@dataclass(frozen=True, slots=True)
-class LineRecord:
+class LineRecord(msgspec.Struct, frozen=True, gc=False):
     """One order line or shipment item, classified against the catalogue."""
 
     sku: str
@@ -75,8 +79,7 @@ def _controlled_datacenter_accelerators(lines: tuple[LineRecord, ...]) -> int:
     return sum(line.accelerators for line in lines if line.controlled and line.datacenter)
 
 
-@dataclass(frozen=True, slots=True)
-class OrderRecord(_Record):
+class OrderRecord(_Record, msgspec.Struct, frozen=True, gc=False):
     event: Order
     seller: PartyRef
     buyer: PartyRef
@@ -96,8 +99,7 @@ class OrderRecord(_Record):
         )
 
 
-@dataclass(frozen=True, slots=True)
-class ShipmentRecord(_Record):
+class ShipmentRecord(_Record, msgspec.Struct, frozen=True, gc=False):
     event: Shipment
     shipper: PartyRef
     consignee: PartyRef
@@ -140,16 +142,21 @@ def classify_line(line: Line | Item, catalogue: Catalogue, kind: LineKind | None
     if kind is None:
         kind = line_kind(line.product, line.sku, line.eccn, line.accelerators_per_unit, catalogue)
     family, controlled, per_unit, is_accelerator, datacenter = kind
+    if isinstance(line, Line):
+        unit_value, serials = line.unit_value_usd, ()
+    else:
+        unit_value, serials = None, tuple(line.serials) if line.serials else ()
+    # positional, in field order: a record is built per line of every trade event
     return LineRecord(
-        sku=line.sku,
-        product=line.product,
-        family=family,
-        eccn=line.eccn,
-        hts=line.hts,
-        quantity=line.quantity,
-        unit_value_usd=getattr(line, "unit_value_usd", None),
-        accelerators=line.quantity * per_unit if is_accelerator else 0,
-        controlled=controlled,
-        datacenter=datacenter,
-        serials=tuple(getattr(line, "serials", None) or ()),
+        line.sku,
+        line.product,
+        family,
+        line.eccn,
+        line.hts,
+        line.quantity,
+        unit_value,
+        line.quantity * per_unit if is_accelerator else 0,
+        controlled,
+        datacenter,
+        serials,
     )

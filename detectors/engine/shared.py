@@ -8,7 +8,7 @@ of its event and of the reference content it is built against: the entity regist
 entities) and the catalogue. So a record is shared only between engines whose registry
 and catalogue are the same, for an equal event; anything else builds its own.
 
-Records are immutable (frozen dataclasses), so sharing one cannot leak state between
+Records are immutable (frozen Structs), so sharing one cannot leak state between
 engines. The engines of a worker process the same micro-batch one after another, so a
 record is asked for again only within that batch: the owner calls :meth:`clear`
 after each batch. ``capacity`` bounds it against a huge batch (a backlog drain: about
