@@ -73,6 +73,17 @@ class OwnershipPolicy:
             return True
         return at is not None and at.astimezone(dt.timezone.utc).date() >= self.effective_from
 
+    def in_force_from(self) -> dt.datetime | None:
+        """The first instant the rule applies at (``None``: never), for callers that
+        follow business time event by event: for a timezone-aware ``at``,
+        ``in_force(at)`` is ``at >= in_force_from()``, one comparison instead of a
+        conversion to a UTC date."""
+        if not self.affiliates_rule_enabled:
+            return None
+        if self.effective_from is None:
+            return dt.datetime.min.replace(tzinfo=dt.timezone.utc)
+        return dt.datetime.combine(self.effective_from, dt.time(), tzinfo=dt.timezone.utc)
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class WordLists:

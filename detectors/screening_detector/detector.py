@@ -28,22 +28,25 @@ change carry the business time at which the facts became true: the latest event 
 seen, or the change's own record time if later; never the wall clock.
 
 Records are handled one at a time in (event time, event id) order and every cache is a
-pure memo, so batch boundaries and restarts (``load_state(to_state())``) change nothing.
+pure memo (:mod:`.screener`), so batch boundaries and restarts (``load_state(to_state())``)
+change nothing. A hundred thousand documents bring a few dozen findings, so the path of a
+party that matches nothing is kept to remembering it and one memo lookup; summaries,
+related parties and findings are built only for a party with something to report.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 from detectors.alerts import Finding
-from detectors.engine.records import OrderRecord, PartyRef, TradeRecord
-from detectors.screening import ListedOwner, ScreeningConfig, ScreeningMatch, ScreeningMatcher, default_config
-from detectors.screening import listed_owners
-from detectors.screening_detector.address import AddressMatch, ListedAddresses
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, TradeRecord
+from detectors.screening import ListedOwner, ScreeningConfig, ScreeningMatch, default_config
+from detectors.screening_detector.address import AddressMatch
+from detectors.screening_detector.screener import NOTHING, PartyScreener, Typed, Verdict
 from schemas import Party, SubjectParty
 
 __all__ = ["ScreeningDetector", "VERSION", "MATCH_DETECTOR", "ADDRESS_DETECTOR", "OWNER_DETECTOR", "OWNER_PATTERN_KEY"]
@@ -70,18 +73,27 @@ LIST_TITLES = {
     "denied_persons": "Denied Persons List", "sdn": "SDN List", "other": "screening list",
 }
 
-_Typed = tuple[str, str, str | None]  # (name, country, address) as written
-_Screened = tuple[dict[str, ScreeningMatch], dict[str, AddressMatch]]  # by entry id: name matches, address matches
+_TIME_ORDER = attrgetter("event.event_time", "event.event_id")
+#: A document's parties in role order, in one call; and whether each role receives the goods.
+_ORDER_PARTIES = attrgetter(*ORDER_ROLES)
+_SHIPMENT_PARTIES = attrgetter(*SHIPMENT_ROLES)
+_ORDER_RECEIVING = tuple(role in RECEIVING_ROLES for role in ORDER_ROLES)
+_SHIPMENT_RECEIVING = tuple(role in RECEIVING_ROLES for role in SHIPMENT_ROLES)
 
 
 @dataclass(slots=True)
 class _Party:
-    """What is remembered of a party seen on a document (bounded: ``evidence_per_party`` ids)."""
+    """What is remembered of a party seen on a document (bounded: ``evidence_per_party`` ids).
+
+    ``evidence`` is an ordered set (a dict's keys keep their insertion order): asking
+    whether a document is already in it is a hash probe, not a walk over twenty ids
+    scattered in memory, which was most of the cost of seeing a party again.
+    """
 
     name: str
     country: str
     address: str | None
-    evidence: list[str] = field(default_factory=list)
+    evidence: dict[str, None] = field(default_factory=dict)
     entries: set[str] = field(default_factory=set)  # listed entries it has been alerted for
     owner: str | None = None  # listed owner it has been alerted for
     receives_controlled: bool = False
@@ -93,7 +105,7 @@ class _Party:
     @classmethod
     def from_state(cls, raw: Sequence[Any]) -> _Party:
         name, country, address, evidence, entries, owner, receives = raw
-        return cls(str(name), str(country), address, [str(e) for e in evidence], set(entries), owner, bool(receives))
+        return cls(str(name), str(country), address, dict.fromkeys(str(e) for e in evidence), set(entries), owner, bool(receives))
 
 
 def _iso(moment: dt.datetime) -> str:
@@ -106,6 +118,18 @@ def _document(record: TradeRecord) -> str:
     return f"shipment {record.event.shipment_id}"
 
 
+def _roles(record: TradeRecord) -> tuple[str, ...]:
+    return ORDER_ROLES if isinstance(record, OrderRecord) else SHIPMENT_ROLES
+
+
+def _parties(record: TradeRecord) -> tuple[PartyRef | None, ...]:
+    return _ORDER_PARTIES(record) if isinstance(record, OrderRecord) else _SHIPMENT_PARTIES(record)
+
+
+def _lines(record: TradeRecord) -> tuple[LineRecord, ...]:
+    return record.lines if isinstance(record, OrderRecord) else record.items
+
+
 class ScreeningDetector:
     """Restricted-party screening of trade documents, with continuous re-screening."""
 
@@ -113,29 +137,37 @@ class ScreeningDetector:
 
     def __init__(self, config: ScreeningConfig | None = None) -> None:
         self.config = config or default_config()
+        self._affiliates = self.config.ownership.affiliates_rule_enabled
         self._parties: dict[str, _Party] = {}
         self._latest: dt.datetime | None = None
-        self._reset_caches()
-
-    def _reset_caches(self) -> None:
-        self._list: Any = None
-        self._version: str | None = None
-        self._matcher: ScreeningMatcher | None = None
-        self._addresses: ListedAddresses | None = None
-        self._memo: dict[tuple, _Screened] = {}
+        #: When the Affiliates Rule starts to apply (``None``: never), and whether that is
+        #: still ahead of ``_latest``: what decides, per event time, that nothing comes
+        #: into force now (event times are timezone-aware: ``schemas.Timestamp``).
+        self._rule_from = self.config.ownership.in_force_from()
+        self._rule_ahead = self._rule_from is not None
+        self._screener = PartyScreener(self.config)
 
     # -- Detector protocol ---------------------------------------------------------------
 
     def observe(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
-        self._sync(ref)
+        self._screener.sync(ref)
         findings: list[Finding] = []
-        for record in sorted(records, key=lambda r: (r.time, r.event_id)):
-            findings.extend(self._advance(record.time, ref))
-            findings.extend(self._observe(record, ref))
+        if len(records) > 1:
+            records = sorted(records, key=_TIME_ORDER)
+        for record in records:
+            moment = record.event.event_time
+            previous = self._latest
+            if previous is None or moment > previous:
+                self._latest = moment
+                if self._rule_ahead and moment >= self._rule_from:
+                    self._rule_ahead = False
+                    if previous is not None:
+                        findings.extend(self._rule_came_into_force(moment, ref))
+            self._observe(record, ref, findings)
         return findings
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
-        self._sync(ref)
+        self._screener.sync(ref)
         if change.screening:
             targets = sorted(self._parties)
         elif change.entities:
@@ -159,144 +191,107 @@ class ScreeningDetector:
         }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
-        self._parties, self._latest = {}, None
-        self._reset_caches()
+        self._parties, self._latest, self._rule_ahead = {}, None, self._rule_from is not None
+        self._screener = PartyScreener(self.config)
         if not state:
             return
         if state.get("format") != _STATE_FORMAT:
             raise ValueError(f"screening: unknown state format {state.get('format')!r}")
         latest = state.get("latest")
         self._latest = None if latest is None else dt.datetime.fromisoformat(latest)
+        self._rule_ahead = self._rule_from is not None and (self._latest is None or self._latest < self._rule_from)
         self._parties = {pid: _Party.from_state(raw) for pid, raw in state.get("parties", {}).items()}
 
     @property
     def tracked_parties(self) -> int:
         return len(self._parties)
 
-    # -- the list, the matcher and the memo --------------------------------------------
-
-    def _sync(self, ref: Any) -> None:
-        """Follow ``ref.screening``: a new list object or version empties every memo."""
-        if self._list is not ref.screening:
-            settings = ref.thresholds["screening"]
-            self._list = ref.screening
-            self._matcher = ScreeningMatcher(ref.screening, self.config)
-            self._addresses = ListedAddresses(self.config.evidence, float(settings["address_min_share"]),
-                                              int(settings["address_min_evidence"]), self.config.match.cache_size)
-            self._version = None
-        if self._version != ref.screening.version:
-            self._version = ref.screening.version
-            self._memo.clear()
-            self._addresses.sync(ref.screening)
-
-    def _names(self, pid: str, typed: _Typed | None, ref: Any) -> list[_Typed]:
-        """What to screen: the name as written, then the registry's legal name and aliases."""
-        names: list[_Typed] = [typed] if typed is not None else []
-        entity = ref.registry.get(pid)
-        if entity is not None:
-            names.append((entity.name, entity.country, entity.address))
-            names.extend((alias, entity.country, entity.address) for alias in entity.aliases or ())
-        return list(dict.fromkeys(names))
-
-    def _screen(self, pid: str, typed: _Typed | None, ref: Any) -> _Screened:
-        """Best name match and best address match per listed entry over the party's names
-        (an entry matched by name is not repeated by address). Memo per list version."""
-        entity = ref.registry.get(pid)
-        key = (pid, typed, entity.event_id if entity is not None else None)
-        found = self._memo.get(key)
-        if found is None:
-            cut = float(ref.thresholds["screening"]["threshold"])
-            names: dict[str, ScreeningMatch] = {}
-            addresses: dict[str, AddressMatch] = {}
-            for name, country, address in self._names(pid, typed, ref):
-                for match in self._matcher.match(name, country, address, threshold=cut):
-                    if match.entry_id not in names or match.score > names[match.entry_id].score:
-                        names[match.entry_id] = match
-                for hit in self._addresses.match(address, country):
-                    if hit.entry_id not in addresses or hit.score > addresses[hit.entry_id].score:
-                        addresses[hit.entry_id] = hit
-            found = (names, {entry_id: hit for entry_id, hit in addresses.items() if entry_id not in names})
-            if len(self._memo) >= self.config.match.cache_size:
-                self._memo.clear()
-            self._memo[key] = found
-        return found
-
-    def _owners(self, pid: str, ref: Any) -> list[ListedOwner]:
-        """Listed owners under the policy, whatever the date (callers check it is in force)."""
-        policy = self.config.ownership
-        if not policy.affiliates_rule_enabled or ref.registry.get(pid) is None:
-            return []
-        lists = set(ref.thresholds["screening"]["ownership_lists"])
-        matches: dict[str, list[ScreeningMatch]] = {}
-        for parent, _ in ref.registry.ownership_chain(pid):
-            found = sorted((m for m in self._screen(parent, None, ref)[0].values() if m.list in lists),
-                           key=lambda m: (-m.score, m.entry_id))
-            if found:
-                matches[parent] = found
-        if not matches:
-            return []
-        return listed_owners(pid, ref.registry, matches, dataclasses.replace(policy, effective_from=None))
-
     # -- documents -------------------------------------------------------------------------
 
-    def _advance(self, moment: dt.datetime, ref: Any) -> list[Finding]:
-        """Move business time on; when the Affiliates Rule comes into force, re-check owners."""
-        previous = self._latest
-        if previous is not None and moment <= previous:
-            return []
-        self._latest = moment
-        policy = self.config.ownership
-        if previous is None or policy.in_force(previous) or not policy.in_force(moment):
-            return []
+    def _rule_came_into_force(self, moment: dt.datetime, ref: Any) -> list[Finding]:
+        """The Affiliates Rule applies from ``moment`` on and did not before: re-check the
+        owners of every party seen."""
         findings: list[Finding] = []
         for pid in sorted(self._parties):
             findings.extend(self._owner_change(pid, ref, moment, again=True))
         return findings
 
-    def _observe(self, record: TradeRecord, ref: Any) -> list[Finding]:
-        roles = ORDER_ROLES if isinstance(record, OrderRecord) else SHIPMENT_ROLES
-        lines = record.lines if isinstance(record, OrderRecord) else record.items
-        controlled = any(line.controlled for line in lines)
-        by_role = {role: getattr(record, role) for role in roles if getattr(record, role) is not None}
-        by_party: dict[str, list[str]] = {}
-        for role, party in by_role.items():
-            by_party.setdefault(party.entity_id, []).append(role)
-        limit = int(ref.thresholds["screening"]["evidence_per_party"])
-        findings: list[Finding] = []
-        for pid, party_roles in by_party.items():
-            party = by_role[party_roles[0]]
-            memory = self._remember(pid, party, record, limit, controlled and bool(RECEIVING_ROLES & set(party_roles)))
-            related = self._related(pid, party_roles, by_role)
-            typed = (party.name, party.country, party.address)
-            where = f"on {_document(record)} as {'/'.join(party_roles)}"
-            matches, addresses = self._screen(pid, typed, ref)
-            for entry_id in sorted(matches):
-                memory.entries.add(entry_id)
-                findings.append(self._match_finding(party.subject(), matches[entry_id], memory, record.time, ref,
-                                                    typed, related, where))
-            for entry_id in sorted(addresses):
-                memory.entries.add(entry_id)
-                findings.append(self._address_finding(party.subject(), addresses[entry_id], memory, record.time, ref,
-                                                       typed, related, where))
-            if self.config.ownership.affiliates_rule_enabled:
-                owners = self._owners(pid, ref)
-                memory.owner = owners[0].owner_id if owners else None
-                if owners:
-                    findings.append(self._owner_finding(party.subject(), owners, memory, record.time, ref, where))
-        return findings
+    def _observe(self, record: TradeRecord, ref: Any, findings: list[Finding]) -> None:
+        """Remember every party on the document; findings only for the few with a verdict.
 
-    def _remember(self, pid: str, party: PartyRef, record: TradeRecord, limit: int, receives: bool) -> _Party:
-        memory = self._parties.get(pid)
-        if memory is None:
-            memory = self._parties[pid] = _Party(party.name, party.country, party.address)
+        A party named in several roles is remembered once, under its first role's name,
+        and receives the goods if any of its roles does.
+        """
+        if isinstance(record, OrderRecord):
+            parties, receiving = _ORDER_PARTIES(record), _ORDER_RECEIVING
         else:
-            memory.name, memory.country = party.name, party.country
-            memory.address = party.address if party.address is not None else memory.address
-        if record.event_id not in memory.evidence:
-            memory.evidence.append(record.event_id)
-            del memory.evidence[:-limit]
-        memory.receives_controlled = memory.receives_controlled or receives
-        return memory
+            parties, receiving = _SHIPMENT_PARTIES(record), _SHIPMENT_RECEIVING
+        event_id = record.event.event_id
+        limit = self._screener.evidence_per_party
+        verdicts = self._screener.verdicts
+        remembered = self._parties
+        controlled: bool | None = None  # whether the document carries controlled items, once asked
+        handled: list[str] = []
+        reported: list[tuple[PartyRef, _Party, Verdict]] = []
+        for receives, party in zip(receiving, parties):
+            if party is None:
+                continue
+            pid = party.entity_id
+            if pid in handled:
+                memory = remembered[pid]
+            else:
+                handled.append(pid)
+                memory = remembered.get(pid)
+                if memory is None:
+                    memory = remembered[pid] = _Party(party.name, party.country, party.address)
+                else:
+                    memory.name, memory.country = party.name, party.country
+                    if party.address is not None:
+                        memory.address = party.address
+                evidence = memory.evidence
+                if event_id not in evidence:
+                    evidence[event_id] = None
+                    while len(evidence) > limit:
+                        del evidence[next(iter(evidence))]  # the oldest
+                key = (pid, party.name, party.country, party.address)
+                verdict = verdicts.get(key)
+                if verdict is None:
+                    verdict = self._screener.verdict(key, ref)
+                if verdict is not NOTHING:
+                    reported.append((party, memory, verdict))
+                elif self._affiliates:
+                    memory.owner = None
+            if receives and not memory.receives_controlled:
+                if controlled is None:
+                    controlled = any(line.controlled for line in _lines(record))
+                memory.receives_controlled = controlled
+        for party, memory, verdict in reported:
+            findings.extend(self._document_findings(record, party, memory, verdict, ref))
+
+    def _document_findings(self, record: TradeRecord, party: PartyRef, memory: _Party, verdict: Verdict,
+                           ref: Any) -> list[Finding]:
+        """The findings of a party with a verdict, on the document that named it."""
+        by_role = {role: other for role, other in zip(_roles(record), _parties(record)) if other is not None}
+        party_roles = [role for role, other in by_role.items() if other.entity_id == party.entity_id]
+        related = self._related(party.entity_id, party_roles, by_role)
+        typed = (party.name, party.country, party.address)
+        where = f"on {_document(record)} as {'/'.join(party_roles)}"
+        subject = party.subject()
+        findings: list[Finding] = []
+        for entry_id in sorted(verdict.matches):
+            memory.entries.add(entry_id)
+            findings.append(self._match_finding(subject, verdict.matches[entry_id], memory, record.time, ref, typed,
+                                                related, where))
+        for entry_id in sorted(verdict.addresses):
+            memory.entries.add(entry_id)
+            findings.append(self._address_finding(subject, verdict.addresses[entry_id], memory, record.time, ref,
+                                                  typed, related, where))
+        if self._affiliates:
+            owners = verdict.owners
+            memory.owner = owners[0].owner_id if owners else None
+            if owners:
+                findings.append(self._owner_finding(subject, owners, memory, record.time, ref, where))
+        return findings
 
     @staticmethod
     def _related(pid: str, roles: list[str], by_role: Mapping[str, PartyRef]) -> tuple[Party, ...]:
@@ -322,7 +317,7 @@ class ScreeningDetector:
     def _rescreen(self, pid: str, ref: Any) -> list[Finding]:
         memory = self._parties[pid]
         typed = (memory.name, memory.country, memory.address)
-        matches, addresses = self._screen(pid, typed, ref)
+        matches, addresses = self._screener.screen(pid, typed, ref)
         live = ref.screening.entries
         current = set(matches) | set(addresses)
         new = sorted(current - memory.entries)
@@ -345,7 +340,7 @@ class ScreeningDetector:
         """A finding when the party's listed owner is new (ownership or list changed), or
         ``again`` when the rule comes into force (the same alert, at its new severity)."""
         memory = self._parties[pid]
-        owners = self._owners(pid, ref)
+        owners = self._screener.owners(pid, ref)
         if owners:
             owner = owners[0]
             records = [ref.registry.get(entity_id) for entity_id in owner.path]
@@ -385,7 +380,7 @@ class ScreeningDetector:
         }
 
     def _match_finding(self, subject: SubjectParty, match: ScreeningMatch, memory: _Party, moment: dt.datetime,
-                       ref: Any, typed: _Typed, related: tuple[Party, ...], where: str, *, newly: bool = False
+                       ref: Any, typed: Typed, related: tuple[Party, ...], where: str, *, newly: bool = False
                        ) -> Finding:
         title = LIST_TITLES.get(match.list, match.list)
         return Finding(
@@ -416,7 +411,7 @@ class ScreeningDetector:
         )
 
     def _address_finding(self, subject: SubjectParty, match: AddressMatch, memory: _Party, moment: dt.datetime,
-                         ref: Any, typed: _Typed, related: tuple[Party, ...], where: str, *, newly: bool = False
+                         ref: Any, typed: Typed, related: tuple[Party, ...], where: str, *, newly: bool = False
                          ) -> Finding:
         title = LIST_TITLES.get(match.list, match.list)
         return Finding(

@@ -7,6 +7,8 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from detectors.parties import Registry
 from detectors.screening import OwnershipPolicy, ScreeningConfig, ScreeningMatcher, default_config, listed_owners
@@ -34,6 +36,21 @@ def test_switch_off_wins_and_no_date_means_always() -> None:
     assert not dataclasses.replace(DATED, affiliates_rule_enabled=False).in_force(late)
     undated = dataclasses.replace(DATED, effective_from=None)
     assert undated.in_force(dt.datetime(2020, 1, 1, tzinfo=UTC)) and undated.in_force(None)
+
+
+@given(
+    seconds=st.integers(-3 * 86_400, 3 * 86_400),
+    offset=st.integers(-14 * 60, 14 * 60),
+    policy=st.sampled_from([DATED, dataclasses.replace(DATED, effective_from=None),
+                            dataclasses.replace(DATED, affiliates_rule_enabled=False)]),
+)
+def test_in_force_from_is_the_first_instant_in_force(seconds: int, offset: int, policy: OwnershipPolicy) -> None:
+    # The detector compares event times with this instant instead of asking in_force;
+    # times around the UTC midnight of the date, written in any UTC offset.
+    midnight = dt.datetime(2026, 11, 9, tzinfo=UTC)
+    at = (midnight + dt.timedelta(seconds=seconds)).astimezone(dt.timezone(dt.timedelta(minutes=offset)))
+    start = policy.in_force_from()
+    assert policy.in_force(at) == (start is not None and at >= start)
 
 
 def test_listed_owners_follows_the_event_time() -> None:

@@ -11,6 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from detectors.alerts import alert_id
+from detectors.engine import Reference
 from detectors.parties import derived_entity_id
 from detectors.screening import default_config
 from detectors.screening_detector import (
@@ -268,6 +269,71 @@ def test_owner_listed_later_is_reported_at_the_listing() -> None:
     assert alert.detector == OWNER_DETECTOR and alert.event_time == at(RULE_DAY + 9)
 
 
+# -- memos follow the reference state ------------------------------------------------------
+# Called directly, without on_reference_change: what a party's screening concludes is
+# memoised, and the memo must not outlive the registry or list content it was computed on.
+
+HARBOR = party("Cloud Harbor", "CN", entity_id="ent-harbor")
+
+
+def _observe(detector: ScreeningDetector, ref: Reference, event) -> list:
+    return detector.observe([ref.order(event)], ref)
+
+
+def _reference(*records) -> Reference:
+    ref = Reference()
+    for record in records:
+        (ref.screening if hasattr(record, "entry_id") else ref.registry).apply(record)
+    return ref
+
+
+def test_a_registry_change_renews_what_a_party_is_screened_by() -> None:
+    ref = _reference(*LIST, entity("ent-harbor", "Cloud Harbor Ltd", country="CN", aliases=["Harbor Cloud"]))
+    detector = ScreeningDetector()
+    assert _observe(detector, ref, order("o1", 10, buyer=HARBOR)) == []
+    ref.registry.apply(entity("ent-harbor", "Cloud Harbor Ltd", country="CN", day=11, aliases=["Zhongke Shuguang"]))
+    # Typed exactly as before: only the registry record says it is now a listed alias.
+    assert [f.pattern_key for f in _observe(detector, ref, order("o2", 12, buyer=HARBOR))] == ["sugon"]
+
+
+def test_a_registry_change_up_the_chain_renews_listed_owners() -> None:
+    hold = entity("ent-hold", "Coral Investment Ltd", country="HK")
+    ref = _reference(*LIST, INSPUR, hold, entity("ent-sub", "Titan Hosting Sdn Bhd", parent_id="ent-hold",
+                                                 ownership_pct=100))
+    detector = ScreeningDetector()
+    assert _observe(detector, ref, order("o1", RULE_DAY + 1, buyer=SUB)) == []
+    ref.registry.apply(entity("ent-hold", "Coral Investment Ltd", country="HK", day=RULE_DAY + 2,
+                              parent_id="ent-inspur", ownership_pct=80))
+    [finding] = _observe(detector, ref, order("o2", RULE_DAY + 3, buyer=SUB))
+    assert finding.detector == OWNER_DETECTOR and finding.details["owner_id"] == "ent-inspur"
+
+
+def test_a_list_change_renews_matches() -> None:
+    ref = _reference(*LIST)
+    detector = ScreeningDetector()
+    assert _observe(detector, ref, order("o1", 10, buyer=BANYAN)) == []
+    ref.screening.apply(BANYAN_ENTRY)
+    assert [f.pattern_key for f in _observe(detector, ref, order("o2", 21, buyer=BANYAN))] == ["banyan"]
+
+
+def test_a_restored_detector_knows_the_rule_is_already_in_force() -> None:
+    ref = _reference(*LIST, *_owned(60))
+    detector = ScreeningDetector()
+    assert len(_observe(detector, ref, order("o1", RULE_DAY + 1, buyer=SUB))) == 1
+    restored = ScreeningDetector()
+    restored.load_state(json.loads(json.dumps(detector.to_state())))
+    # A later document of someone else: the rule did not come into force again, so the
+    # owned party is not re-checked.
+    assert _observe(restored, ref, order("o2", RULE_DAY + 2, buyer=BANYAN)) == []
+
+
+def test_evidence_per_party_must_keep_at_least_one_document() -> None:
+    ref = _reference(*LIST)
+    ref.thresholds = ref.thresholds.with_overrides(screening={"evidence_per_party": 0})
+    with pytest.raises(ValueError, match="evidence_per_party"):
+        _observe(ScreeningDetector(), ref, order("o1", 10, buyer=BANYAN))
+
+
 # -- determinism and state ----------------------------------------------------------------
 
 
@@ -302,7 +368,7 @@ def test_alerts_do_not_depend_on_batch_size_or_tie_order(batch: int, seed) -> No
     assert content(run(events, batch=batch)[0].alerts()) == expected
 
 
-@pytest.mark.parametrize("cut", [3, 8, 12, 16, 20])
+@pytest.mark.parametrize("cut", [3, 8, 12, 16, 20, 28])
 def test_state_round_trip_is_the_same_as_never_stopping(cut: int) -> None:
     events = _scenario()
     expected = content(run(events)[0].alerts())
