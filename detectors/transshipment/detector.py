@@ -51,6 +51,15 @@ __all__ = ["TransshipmentDetector"]
 _PRUNE_EVERY_US = 7 * US_PER_DAY
 
 
+def _in_engine_order(records: Sequence[Any]) -> bool:
+    """Whether ``records`` are already sorted by (business time, event id)."""
+    for earlier, later in zip(records, records[1:]):
+        a, b = earlier.event, later.event
+        if a.event_time > b.event_time or a.event_time == b.event_time and a.event_id > b.event_id:
+            return False
+    return True
+
+
 class TransshipmentDetector:
     """Serial chains, matched pass-throughs, ratios, multi-hop chains, serial anomalies,
     misdescription and consolidation, in one state."""
@@ -59,12 +68,16 @@ class TransshipmentDetector:
 
     def __init__(self) -> None:
         self._state = State()
+        self._settings_of: Any = None  # the thresholds ``_settings_cache`` was read from
+        self._settings_cache: Settings | None = None
 
     # -- Detector protocol ----------------------------------------------------------------
     def observe(self, records: Sequence[TradeRecord], ref: Reference) -> list[Finding]:
-        settings = Settings.from_thresholds(ref.thresholds)
+        settings = self._settings(ref.thresholds)
+        if not _in_engine_order(records):  # the engine's batches are; other callers' may not be
+            records = sorted(records, key=lambda r: (r.time, r.event_id))
         findings: list[Finding] = []
-        for record in sorted(records, key=lambda r: (r.time, r.event_id)):
+        for record in records:
             findings.extend(self._observe_one(record, ref, settings))
         return findings
 
@@ -83,6 +96,14 @@ class TransshipmentDetector:
         return self._state.tracked_parties()
 
     # -- internals --------------------------------------------------------------------------
+    def _settings(self, thresholds: Any) -> Settings:
+        """``Settings`` of ``thresholds``, read again only when the thresholds object changes
+        (thresholds are read-only, and live micro-batches are often a record or two)."""
+        if thresholds is not self._settings_of or self._settings_cache is None:
+            self._settings_cache = Settings.from_thresholds(thresholds)
+            self._settings_of = thresholds
+        return self._settings_cache
+
     @property
     def state(self) -> State:
         """Read-only use in tests and diagnostics."""
@@ -100,21 +121,21 @@ class TransshipmentDetector:
         cutoff = state.watermark - settings.memory_us
         if state.last_prune is None or cutoff - state.last_prune >= _PRUNE_EVERY_US:
             state.prune(cutoff)
-        since = t - settings.memory_us
         if is_shipment(record):
-            return self._shipment(record, ref, settings, since)
-        return self._order(record, ref, settings, since)
+            return self._shipment(record, t, ref, settings)
+        return self._order(record, t, ref, settings)
 
-    def _shipment(self, record: Any, ref: Any, settings: Settings, since: int) -> list[Finding]:
+    def _shipment(self, record: Any, t: int, ref: Any, settings: Settings) -> list[Finding]:
         state = self._state
-        report = leg_from_shipment(record, ref, settings)
-        if report.accelerators <= 0 and not report.misdescribed:
+        report = leg_from_shipment(record, ref, settings, t)
+        if report is None:
             # Nothing that needs a licence, nothing hidden: neither remembered nor merged
             # into another report of the same consignment. Merging it only when its twin
             # happened to arrive first made evidence depend on arrival order.
             return []
+        since = t - settings.memory_us
         existing = state.legs.get(report.key)
-        note_leg_parties(record, state)
+        note_leg_parties(record, t, state)
         leg = report if existing is None else merge_legs(existing, report)
         state.put_leg(leg)
         findings: list[Finding] = []
@@ -153,16 +174,14 @@ class TransshipmentDetector:
                 findings.append(whole)
         return findings
 
-    def _order(self, record: Any, ref: Any, settings: Settings, since: int) -> list[Finding]:
+    def _order(self, record: Any, t: int, ref: Any, settings: Settings) -> list[Finding]:
         state = self._state
-        order = order_from_record(record)
-        if order.accelerators <= 0:
+        order = order_from_record(record, t)
+        if order is None:
             return []  # only purchases of licensable accelerators matter here
-        note_order_parties(record, state)
+        note_order_parties(record, t, state)
         state.put_order(order)
         consolidation.record_order(order, normalise_address(record.ship_to.address), state)
-        if order.accelerators > 0:
-            return misdescription.recheck_after_receipt((order.ship_to,), order.t, state, ref, settings)
-        return []
+        return misdescription.recheck_after_receipt((order.ship_to,), order.t, state, ref, settings)
 
 

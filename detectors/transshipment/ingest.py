@@ -12,8 +12,9 @@ import functools
 import re
 from typing import Any
 
+from detectors.transshipment.lines import is_relevant, licence_scope, line_facts, relevant_accelerators
 from detectors.transshipment.misdescription import misdescribed_lines
-from detectors.transshipment.routes import h200_class, is_licensed
+from detectors.transshipment.routes import is_licensed
 from detectors.transshipment.settings import Settings
 from detectors.transshipment.state import Leg, OrderInfo, PartyInfo, State
 from detectors.transshipment.timeline import to_us
@@ -77,54 +78,38 @@ def note_party(state: State, ref_party: Any, t: int) -> None:
         state.note_address(ref_party.entity_id, normalise_address(getattr(entity, "address", None)), t)
 
 
-def _relevant(line: Any, day: Any) -> bool:
-    """Needs a licence somewhere: a controlled ECCN, or a family with a licence scope (H20)."""
-    if line.accelerators <= 0:
-        return False
-    if line.controlled:
-        return True
-    return line.family is not None and line.family.licence_scope_on(day) != "none"
-
-
-def _scope(line: Any, day: Any) -> str:
-    if line.family is not None:
-        scope = line.family.licence_scope_on(day)
-        if scope != "none":
-            return scope
-    return "advanced_computing"  # controlled by its declared ECCN, family unknown
-
-
-def _h200_reference_tpp(catalogue: Any) -> float | None:
-    try:
-        return catalogue.family("H200").tpp
-    except KeyError:
-        return None
-
-
-def leg_from_shipment(record: Any, ref: Any, settings: Settings) -> Leg:
-    """One report of a leg (its parties are recorded by ``note_leg_parties`` if it is kept)."""
+def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None = None) -> Leg | None:
+    """One report of a leg, or ``None`` when it carries no licensable accelerators and no
+    misdescribed line: such a report is neither remembered nor merged into another report
+    of its consignment, so nothing more of it is worked out. Its parties are recorded by
+    ``note_leg_parties`` if it is kept. ``t``: the record's business time in microseconds,
+    when the caller has it already."""
     event = record.event
-    t = to_us(record.time)
+    items = record.items
+    catalogue = ref.catalogue
+    declared = float(event.declared_value_usd)
+    misdescribed = misdescribed_lines(items, declared, catalogue, settings)
+    if not misdescribed and relevant_accelerators(items, record.time) <= 0:
+        return None
     day = record.time.date()
     families: dict[str, int] = {}
     scopes: set[str] = set()
     accelerators = 0
     h200 = False
-    reference_tpp = _h200_reference_tpp(ref.catalogue)
-    for item in record.items:
-        if not _relevant(item, day):
+    for item in items:
+        if not is_relevant(item, day):
             continue
-        name = item.family.family if item.family is not None else item.product.strip().upper()
-        families[name] = families.get(name, 0) + item.accelerators
+        facts = line_facts(item, catalogue)
+        families[facts.name] = families.get(facts.name, 0) + item.accelerators
         accelerators += item.accelerators
-        scopes.add(_scope(item, day))
-        h200 = h200 or h200_class(item.family, reference_tpp)
+        scopes.add(licence_scope(item, day))
+        h200 = h200 or facts.h200_class
     others = tuple(sorted({p.entity_id for p in (record.intermediate_consignee, record.freight_forwarder) if p}))
     domestic = event.origin_country == event.destination_country
     return Leg(
         key=f"{event.shipment_id}|{event.origin_country}>{event.destination_country}",
         ids=(event.event_id,),
-        t=t,
+        t=to_us(record.time) if t is None else t,
         shipment_id=event.shipment_id,
         order_id=event.order_id,
         shippers=(record.shipper.entity_id,),
@@ -136,14 +121,14 @@ def leg_from_shipment(record: Any, ref: Any, settings: Settings) -> Leg:
         dest=event.destination_country,
         transit=tuple(sorted(set(event.transit_countries or ()))),
         licence=event.license,
-        value=float(event.declared_value_usd),
+        value=declared,
         accelerators=accelerators,
         families=tuple(sorted(families.items())),
-        units=sum(item.quantity for item in record.items),
+        units=sum(item.quantity for item in items),
         serials=tuple(sorted(set(record.serials))),
         h200_class=h200,
         scopes=tuple(sorted(scopes)),
-        misdescribed=misdescribed_lines(record.items, float(event.declared_value_usd), ref.catalogue, settings),
+        misdescribed=misdescribed,
         shipper_addr=normalise_address(record.shipper.address),
         # Kept for domestic legs only (consolidation points); exports' addresses go to the party table.
         consignee_addr=normalise_address(record.consignee.address) if domestic else None,
@@ -151,8 +136,7 @@ def leg_from_shipment(record: Any, ref: Any, settings: Settings) -> Leg:
     )
 
 
-def note_leg_parties(record: Any, state: State) -> None:
-    t = to_us(record.time)
+def note_leg_parties(record: Any, t: int, state: State) -> None:
     for ref_party in (record.shipper, record.consignee, record.intermediate_consignee, record.freight_forwarder):
         if ref_party is not None:
             note_party(state, ref_party, t)
@@ -197,22 +181,23 @@ def merge_legs(a: Leg, b: Leg) -> Leg:
     )
 
 
-def note_order_parties(record: Any, state: State) -> None:
+def note_order_parties(record: Any, t: int, state: State) -> None:
     """The parties consolidation and receipts use: who bought, and where it was delivered."""
-    t = to_us(record.time)
     note_party(state, record.buyer, t)
     note_party(state, record.ship_to, t)
 
 
-def order_from_record(record: Any) -> OrderInfo:
-    """An order as stored (its parties are recorded by ``note_order_parties`` if it is kept).
+def order_from_record(record: Any, t: int) -> OrderInfo | None:
+    """An order at business time ``t`` as stored, or ``None`` when it buys no licensable
+    accelerators (only such purchases matter here, so nothing more of it is worked out).
+    Its parties are recorded by ``note_order_parties`` if it is kept.
 
     Its delivery address is not stored: it is used once, as the order's convergence point
     (``consolidation.record_order``, given ``normalise_address(record.ship_to.address)``)."""
+    accelerators = relevant_accelerators(record.lines, record.time)
+    if accelerators <= 0:
+        return None
     event = record.event
-    t = to_us(record.time)
-    day = record.time.date()
-    accelerators = sum(line.accelerators for line in record.lines if _relevant(line, day))
     return OrderInfo(
         id=event.event_id,
         t=t,

@@ -22,6 +22,7 @@ from detectors.alerts import Finding
 from detectors.reference.countries import DEFAULT_SCOPE
 from detectors.transshipment.report import evidence_of, goods, make_finding, usd, who
 from detectors.transshipment.routes import classify_destination
+from detectors.transshipment.lines import line_facts
 from detectors.transshipment.settings import Settings
 from detectors.transshipment.state import Leg, State
 from detectors.transshipment.timeline import US_PER_DAY
@@ -35,44 +36,21 @@ UNRELATED_HEADING_VALUE = "unrelated_heading_value"
 VALUE_ABOVE_DESCRIPTION = "value_above_description"
 
 
-def _tokens(text: str) -> set[str]:
-    words = "".join(c if c.isalnum() else " " for c in text.upper()).split()
-    return {w[:-1] if w.endswith("S") and len(w) > 3 else w for w in words}
-
-
-def _hinted_heading(product: str, catalogue: Any) -> Any:
-    """An unrelated heading whose product noun ("ADAPTER", "CABLE") the description uses."""
-    tokens = _tokens(product)
-    for heading in catalogue.unrelated_headings:
-        noun = heading.product_hint.upper().split()[-1]
-        if noun in tokens:
-            return heading
-    return None
-
-
-def _expected_max(item: Any, catalogue: Any) -> float | None:
-    """The most a line can plausibly be worth: catalogue maximum, or its heading's typical maximum."""
-    if item.family is not None:
-        return item.quantity * item.family.unit_value_usd.max
-    heading = catalogue.unrelated_heading(item.hts) or _hinted_heading(item.product, catalogue)
-    if heading is not None:
-        return item.quantity * heading.typical_unit_value_usd.max
-    return None
-
-
 def misdescribed_lines(items: tuple[Any, ...], declared_value: float, catalogue: Any,
                        settings: Settings) -> tuple[tuple[str, str, int, float, str], ...]:
     """``(product, hts, quantity, unit value, reason)`` for each misdescribed line."""
+    facts = [line_facts(item, catalogue) for item in items]
     smallest = min(item.quantity for item in items)
     if declared_value / smallest < settings.misdescription_min_unit_value_usd and not any(
-        catalogue.unrelated_heading(item.hts) for item in items if item.hts
+        fact.heading is not None for fact in facts
     ):
         return ()  # no line can carry a GPU-like unit value, and none is declared under an unrelated heading
-    expected = [_expected_max(item, catalogue) for item in items]
+    expected = [None if fact.unit_max is None else item.quantity * fact.unit_max for item, fact in zip(items, facts)]
     found: list[tuple[str, str, int, float, str]] = []
     for index, item in enumerate(items):
         others = [e for i, e in enumerate(expected) if i != index]
-        heading = catalogue.unrelated_heading(item.hts)
+        # The HTS code's heading; for a line of no known family, its description's when the code names none.
+        heading = facts[index].value_heading
         is_gpu = item.family is not None and item.family.is_accelerator and item.accelerators > 0
         if is_gpu and heading is not None:
             found.append((item.product, item.hts or "", item.quantity, 0.0, GPU_UNDER_UNRELATED_HEADING))
@@ -82,8 +60,6 @@ def misdescribed_lines(items: tuple[Any, ...], declared_value: float, catalogue:
         unit_value = max(declared_value - sum(others), 0.0) / item.quantity
         if unit_value < settings.misdescription_min_unit_value_usd:
             continue
-        if heading is None and item.family is None:
-            heading = _hinted_heading(item.product, catalogue)
         if heading is not None and item.family is None:
             if unit_value > heading.typical_unit_value_usd.max * (1 + settings.match_value_tolerance):
                 found.append((item.product, item.hts or heading.hts, item.quantity, round(unit_value, 2),
