@@ -262,13 +262,14 @@ def cmd_replay(settings: Settings, args: argparse.Namespace) -> int:
         if args.from_kafka:
             result = _replay_from_kafka(settings, args, engine, progress, task)
         else:
+            spare = [engine]  # the one built above (which reported any error), then fresh ones
             result = replay_files(
                 args.inputs,
                 since=args.since,
                 until=args.until,
                 entity=args.entity,
                 batch_size=args.batch_size,
-                engine=engine,
+                engine=lambda: spare.pop() if spare else _engine(args),
                 on_read=lambda n: progress.update(task, total=n),
                 on_batch=lambda n: progress.advance(task, n),
             )

@@ -23,7 +23,7 @@ import numpy as np
 from schemas import DeadLetter, Entity, Event, ScreeningEntry, ValidationError, decode
 from streams.validation import admit
 
-__all__ = ["EventsInOrder", "ReplayInput", "read_events", "read_records", "iter_raw_messages"]
+__all__ = ["Admission", "EventsInOrder", "ReplayInput", "read_events", "read_records", "iter_raw_messages"]
 
 #: Rows converted from Parquet to JSON per slice (bounds memory on large files).
 _PARQUET_SLICE = 100_000
@@ -220,30 +220,62 @@ def read_records(
 
     A contract topic name restricts which event types it accepts, as in the live stream.
     """
-    received_at = received_at or dt.datetime.now(dt.timezone.utc)
-    result = ReplayInput()
-    spool = _Spool()
-    times = array("q")  # event time in microseconds since the epoch (UTC), input order
+    reader = Admission(since=since, until=until, received_at=received_at)
     for label, partition, number, raw in records:
+        reader.admit(label, partition, number, raw)
+    return reader.finish()
+
+
+class Admission:
+    """The reading gate, one record at a time: validate, dead-letter, bound by time, spool.
+
+    ``admit`` returns each valid event in the window as it is read (a caller that finds
+    the input already in event-time order can run it at once: see
+    ``streams.replay.run.replay_files``); ``finish`` orders what was spooled.
+    """
+
+    def __init__(
+        self, *, since: dt.datetime | None = None, until: dt.datetime | None = None, received_at: dt.datetime | None = None
+    ) -> None:
+        self.since, self.until = since, until
+        self.received_at = received_at or dt.datetime.now(dt.timezone.utc)
+        self.result = ReplayInput()
+        self._spool = _Spool()
+        self._times = array("q")  # event time in microseconds since the epoch (UTC), input order
+        self.in_order = True  # every admitted event so far is at or after the one before
+
+    def admit(self, label: str, partition: int | None, number: int | None, raw: bytes | None) -> Event | None:
+        """The event if it is valid and inside the time bounds (and spooled), else None."""
+        result = self.result
         result.read += 1
-        event, letter, _ = admit(raw, topic=label, partition=partition, offset=number, received_at=received_at)
+        event, letter, _ = admit(raw, topic=label, partition=partition, offset=number, received_at=self.received_at)
         if letter is not None:
             result.deadletters.append(letter)
-            continue
+            return None
         assert event is not None and raw is not None
         time = event.event_time
-        if until is not None and time > until:
+        if self.until is not None and time > self.until:
             result.skipped_by_time += 1
-            continue
-        if since is not None and time < since and not isinstance(event, (Entity, ScreeningEntry)):
+            return None
+        if self.since is not None and time < self.since and not isinstance(event, (Entity, ScreeningEntry)):
             result.skipped_by_time += 1
-            continue
-        times.append((time - _EPOCH) // _MICROSECOND)
-        spool.append(bytes(raw))
-    # A stable sort: ties keep input order.
-    order = np.argsort(np.frombuffer(times, dtype=np.int64), kind="stable")
-    result.events = EventsInOrder._from_spool(spool, order)
-    return result
+            return None
+        micros = (time - _EPOCH) // _MICROSECOND
+        times = self._times
+        if times and micros < times[-1]:
+            self.in_order = False
+        times.append(micros)
+        self._spool.append(bytes(raw))
+        return event
+
+    def finish(self) -> ReplayInput:
+        """The admitted events in event-time order; ties keep input order (a stable sort)."""
+        if self.in_order:
+            order = np.arange(len(self._times))
+        else:
+            order = np.argsort(np.frombuffer(self._times, dtype=np.int64), kind="stable")
+        self.result.events = EventsInOrder._from_spool(self._spool, order)
+        return self.result
 
 
 _EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from detectors.engine import Engine
 from schemas import Alert, DeadLetter, Event
-from streams.replay.reader import ReplayInput, read_events
+from streams.replay.reader import Admission, ReplayInput, iter_raw_messages, read_events
 
 __all__ = ["ReplayResult", "run_engine", "replay_files", "replay_input", "involves"]
 
@@ -57,14 +57,57 @@ def replay_files(
     batch_size: int = 10_000,
     on_batch: Callable[[int], None] | None = None,
     on_read: Callable[[int], None] | None = None,
-    engine: Engine | None = None,
+    engine: Engine | Callable[[], Engine] | None = None,
 ) -> ReplayResult:
     """Read, validate, order and run. ``entity`` keeps the alerts that involve that party
     (as subject or related): the detectors still see all history, since a group total or
-    a chain needs the other parties too."""
+    a chain needs the other parties too.
+
+    ``engine``: an engine, or a function that makes a fresh one (default: ``Engine``).
+    Given a function, input that is already in event-time order (what producers' exports
+    and the simulator write) is run **while it is read**, each event decoded once; at the
+    first event out of order the rest is read, everything is sorted and a fresh engine
+    runs it all, so the alerts are the same either way. An engine instance cannot be
+    started again, so with one the input is always read and sorted first.
+    """
     started = time.perf_counter()
-    data = read_events(paths, since=since, until=until)
-    return replay_input(data, started, entity=entity, batch_size=batch_size, on_batch=on_batch, on_read=on_read, engine=engine)
+    if isinstance(engine, Engine):
+        data = read_events(paths, since=since, until=until)
+        return replay_input(data, started, entity=entity, batch_size=batch_size, on_batch=on_batch, on_read=on_read, engine=engine)
+    make = engine or Engine
+    reader = Admission(since=since, until=until)
+    records = ((path.name, None, number, raw) for path in paths for number, raw in iter_raw_messages(path))
+    running = make()
+    batch: list[Event] = []
+    fed = 0
+    for label, partition, number, raw in records:
+        event = reader.admit(label, partition, number, raw)
+        if event is None:
+            continue
+        if not reader.in_order:
+            break
+        batch.append(event)
+        if len(batch) >= batch_size:
+            running.process(batch)
+            fed += len(batch)
+            if on_batch is not None:
+                on_batch(len(batch))
+            batch = []
+    else:
+        if batch:
+            running.process(batch)
+            if on_batch is not None:
+                on_batch(len(batch))
+        running.flush()
+        data = reader.finish()
+        if on_read is not None:
+            on_read(len(data.events))
+        return _result(data, running, entity, started)
+    for label, partition, number, raw in records:  # out of order: read the rest, then sort
+        reader.admit(label, partition, number, raw)
+    if on_batch is not None and fed:
+        on_batch(-fed)  # the events run so far are run again
+    return replay_input(reader.finish(), started, entity=entity, batch_size=batch_size, on_batch=on_batch, on_read=on_read, engine=make())
 
 
 def replay_input(
@@ -81,6 +124,10 @@ def replay_input(
     if on_read is not None:
         on_read(len(data.events))
     engine = run_engine(data.events, engine, batch_size=batch_size, on_batch=on_batch)
+    return _result(data, engine, entity, started)
+
+
+def _result(data: ReplayInput, engine: Engine, entity: str | None, started: float) -> ReplayResult:
     alerts = engine.alerts()
     if entity is not None:
         alerts = [a for a in alerts if involves(a, entity)]

@@ -6,6 +6,8 @@ import datetime as dt
 import gzip
 import json
 
+import msgspec
+
 from schemas import Order, decode
 from streams.replay.reader import read_events
 
@@ -95,3 +97,40 @@ def test_events_in_order_index_slice_and_iterate_like_a_list(tmp_path, contract_
             pass
         else:
             raise AssertionError(f"index {bad} should be out of range")
+
+
+def test_replay_runs_ordered_input_while_reading_and_sorts_input_out_of_order(tmp_path):
+    """Simulated history replayed in order (one pass, each event decoded once) and shuffled
+    (read, sorted, run by a fresh engine) gives the same alerts; an engine instance takes
+    the sorting path whatever the input."""
+    import random
+
+    from detectors.engine import Engine
+    from streams.replay.run import replay_files
+    from streams.simulate import SimulationConfig, simulate, write_jsonl
+
+    events = list(simulate(SimulationConfig(seed=11, target_events=3_000)).events)
+    write_jsonl(events, tmp_path / "ordered.jsonl")
+    shuffled = events[:]
+    random.Random(3).shuffle(shuffled)
+    write_jsonl(shuffled, tmp_path / "shuffled.jsonl")
+    made: list[Engine] = []
+
+    def make() -> Engine:
+        made.append(Engine())
+        return made[-1]
+
+    def content(result) -> list[bytes]:
+        return [msgspec.json.encode(msgspec.structs.replace(a, detected_at=UTC_EPOCH)) for a in result.alerts]
+
+    ordered = replay_files([tmp_path / "ordered.jsonl"], engine=make, batch_size=500)
+    assert len(made) == 1 and made[0].events_processed == len(events)
+    assert len(ordered.events) == len(events) and ordered.alerts
+    out_of_order = replay_files([tmp_path / "shuffled.jsonl"], engine=make, batch_size=500)
+    assert len(made) == 3  # the first run was abandoned at the first event out of order
+    assert content(out_of_order) == content(ordered)
+    given = replay_files([tmp_path / "ordered.jsonl"], engine=Engine(), batch_size=500)
+    assert content(given) == content(ordered)
+
+
+UTC_EPOCH = dt.datetime(1970, 1, 1, tzinfo=UTC)
