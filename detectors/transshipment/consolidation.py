@@ -75,23 +75,26 @@ def check_export(leg: Leg, state: State, since: int, settings: Settings, ref: An
     """An export from a convergence point of enough unrelated buyers' purchases."""
     if not leg.is_export or (leg.accelerators <= 0 and not leg.misdescribed):
         return []
-    exporter = state.canonical(leg.shippers)
     window_start = max(since, leg.t - int(settings.consolidation_window_days * US_PER_DAY))
     addresses = {leg.shipper_addr} if leg.shipper_addr else set()
     for shipper in leg.shippers:
         addresses.update(state.addresses_of(shipper, window_start))
     points = [_party_point(p) for p in leg.shippers] + [_address_point(a) for a in sorted(addresses)]
+    delivered = [state.purchases_between(point, window_start, leg.t) for point in points]
+    if sum(map(len, delivered)) < settings.consolidation_min_buyers:
+        return []  # each purchase brings at most one buyer group: too few to reach the minimum
     excluded_groups = {state.party(p).group for p in (*leg.shippers, *leg.consignees)}
     excluded_buyers = set(leg.shippers) | set(leg.consignees)
     purchases: dict[str, Purchase] = {}
-    for point in points:
-        for purchase in state.purchases_between(point, window_start, leg.t):
+    for at_point in delivered:
+        for purchase in at_point:
             if purchase.buyer not in excluded_buyers \
                     and purchase.group not in excluded_groups:
                 purchases[purchase.id] = purchase
     groups = {p.group for p in purchases.values()}
     if len(groups) < settings.consolidation_min_buyers:
         return []
+    exporter = state.canonical(leg.shippers)
     destination = classify_destination(leg, ref.countries, leg.scopes or (DEFAULT_SCOPE,))
     severity = "critical" if destination.concerning or destination.kind == "point" or leg.misdescribed else "high"
     flags = ["CONSOLIDATION"]

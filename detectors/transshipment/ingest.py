@@ -21,7 +21,6 @@ from detectors.transshipment.timeline import to_us
 
 __all__ = [
     "normalise_address",
-    "party_info",
     "note_party",
     "note_leg_parties",
     "note_order_parties",
@@ -50,32 +49,41 @@ def is_shipment(record: Any) -> bool:
     return hasattr(record, "items") and hasattr(record, "shipper")
 
 
-def party_info(ref_party: Any, t: int) -> PartyInfo:
-    """A ``PartyRef`` as stored: subject name and country, business type, ownership group."""
+#: PartyRefs whose stored view is memoised (``_party_view``), before the memo is emptied.
+_VIEWS_MAX = 65536
+_VIEWS: dict[int, tuple[Any, tuple, tuple[str, ...]]] = {}
+
+
+def _party_view(ref_party: Any) -> tuple[tuple, tuple[str, ...]]:
+    """The ``PartyInfo`` fields of a ``PartyRef`` but its time, and its normalised addresses
+    (the document's, then the registry's). A PartyRef is immutable, and the engine hands the
+    same object for every document naming the party under one registry, so this is worked
+    out once per object: memoised by identity, holding the object so that its id cannot be
+    reused while remembered, and bounded."""
+    found = _VIEWS.get(id(ref_party))
+    if found is not None and found[0] is ref_party:
+        return found[1], found[2]
     subject = ref_party.subject()
     entity = ref_party.entity
     business_type = getattr(entity, "business_type", None) if entity is not None else None
     group = ref_party.entity_id
     if entity is not None:
         group = getattr(entity, "ultimate_parent_id", None) or getattr(entity, "parent_id", None) or ref_party.entity_id
-    return PartyInfo(
-        id=ref_party.entity_id,
-        name=subject.name,
-        country=subject.country,
-        registered=bool(ref_party.registered),
-        business_type=business_type,
-        group=group,
-        t=t,
-    )
+    fields = (ref_party.entity_id, subject.name, subject.country, bool(ref_party.registered), business_type, group)
+    written = (ref_party.address, getattr(entity, "address", None) if entity is not None else None)
+    addresses = tuple(normalised for a in written if (normalised := normalise_address(a)))
+    if len(_VIEWS) >= _VIEWS_MAX:
+        _VIEWS.clear()
+    _VIEWS[id(ref_party)] = (ref_party, fields, addresses)
+    return fields, addresses
 
 
 def note_party(state: State, ref_party: Any, t: int) -> None:
     """Remember who a party is and where it receives goods (document and registry addresses)."""
-    state.note_party(party_info(ref_party, t))
-    state.note_address(ref_party.entity_id, normalise_address(ref_party.address), t)
-    entity = ref_party.entity
-    if entity is not None:
-        state.note_address(ref_party.entity_id, normalise_address(getattr(entity, "address", None)), t)
+    fields, addresses = _party_view(ref_party)
+    state.note_party(PartyInfo(*fields, t))
+    for address in addresses:
+        state.note_address(ref_party.entity_id, address, t)
 
 
 def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None = None) -> Leg | None:

@@ -157,8 +157,8 @@ def recheck_after_receipt(party_ids: tuple[str, ...], t: int, state: State, ref:
     findings: list[Finding] = []
     seen: set[str] = set()
     for party in party_ids:
-        for leg in state.window(state.outbound, party, t, until):
-            if leg.misdescribed and leg.key not in seen and leg.t > t:
+        for leg in state.window(state.misdescribed_out, party, t, until):
+            if leg.key not in seen and leg.t > t:
                 seen.add(leg.key)
                 findings.extend(check_leg(leg, state, ref, settings))
     return findings

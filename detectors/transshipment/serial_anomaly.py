@@ -38,7 +38,7 @@ def _received(state: State, first: Leg, second: Leg, since: int) -> set[str]:
     serials = set(first.serials) & set(second.serials)
     found: set[str] = set()
     for serial in serials:
-        for _, key in state.by_serial.get(serial, ()):
+        for _, key in state.serial_legs(serial):
             leg = state.legs[key]
             if since <= leg.t <= first.t and key != first.key:
                 found.update(shippers & set(leg.consignees))

@@ -58,7 +58,7 @@ def _classify_pair(first: Leg, second: Leg, serial: str, result: SerialScan, set
 def scan(leg: Leg, state: State, since: int, settings: Settings) -> SerialScan:
     """Every serial of ``leg`` against its neighbours in that serial's history."""
     result = SerialScan()
-    for serial in leg.serials:
+    for serial in state.serials_on_other_legs(leg.serials):  # a serial on this leg alone has no neighbours
         before, after = state.neighbours(serial, leg.key)
         if before is not None and state.legs[before].t >= since:
             _classify_pair(state.legs[before], leg, serial, result, settings)

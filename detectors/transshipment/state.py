@@ -9,16 +9,22 @@ Memory bound: everything older than ``memory_days`` (default: twice the longest 
 behind the latest event time is pruned, and every lookup ignores facts older than that
 behind the record being processed. So pruning never changes a decision, whatever the batch
 boundaries, and state holds at most ``memory_days`` of legs and orders.
+
+Facts (parties, legs, orders, purchases) are frozen msgspec Structs: a replay builds tens
+of thousands, and a Struct is built several times faster than a frozen dataclass. They
+hold only strings, numbers and tuples of them, so they cannot be part of a reference
+cycle and are left out of the garbage collector's traversals (``gc=False``).
 """
 
 from __future__ import annotations
 
 import bisect
-import dataclasses
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from detectors.transshipment.snapshot import Strings, Table, leg_key
 from detectors.transshipment.timeline import US_PER_DAY
@@ -33,8 +39,7 @@ def _tuple(value: Iterable[Any]) -> tuple:
     return tuple(tuple(v) if isinstance(v, list) else v for v in value)
 
 
-@dataclass(frozen=True, slots=True)
-class PartyInfo:
+class PartyInfo(msgspec.Struct, frozen=True, gc=False):
     """A party as the alert shows it (registry name when known) plus what roles it can play."""
 
     id: str
@@ -57,8 +62,7 @@ class PartyInfo:
         return cls(*raw)
 
 
-@dataclass(frozen=True, slots=True)
-class Leg:
+class Leg(msgspec.Struct, frozen=True, gc=False):
     """One physical consignment across one border, merged over every feed that reported it.
 
     ``key`` is (shipment id, origin, destination): a vendor's ERP and the destination's
@@ -118,11 +122,10 @@ class Leg:
         return cls(*(_tuple(v) if isinstance(v, list) else v for v in raw))
 
 
-_LEG_FIELDS = tuple(f.name for f in dataclasses.fields(Leg))
+_LEG_FIELDS = Leg.__struct_fields__
 
 
-@dataclass(frozen=True, slots=True)
-class OrderInfo:
+class OrderInfo(msgspec.Struct, frozen=True, gc=False):
     """An order as the consolidation and misdescription patterns need it."""
 
     id: str  # event id
@@ -176,8 +179,7 @@ class Hop:
         return cls(*values)
 
 
-@dataclass(frozen=True, slots=True)
-class Purchase:
+class Purchase(msgspec.Struct, frozen=True, gc=False):
     """A purchase delivered to a convergence point (a ship-to party or a normalised address)."""
 
     t: int
@@ -207,9 +209,13 @@ class State:
     # -- derived indexes ---------------------------------------------------------------
     report_leg: dict[str, str] = field(default_factory=dict)  # event id -> leg key
     # Leg lists hold sorted (t, key) pairs, so windows and neighbours are plain bisects.
-    by_serial: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # serial -> legs
+    # A serial's legs: most units are seen on one leg, whose (t, key) pair is then stored
+    # as it is (no list per serial); a serial on several legs has the sorted list. Read it
+    # through ``serial_legs``.
+    by_serial: dict[str, tuple[int, str] | list[tuple[int, str]]] = field(default_factory=dict)
     inbound: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # consignee -> legs
     outbound: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # shipper -> legs
+    misdescribed_out: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # shipper -> misdescribed legs
     # Pass-through candidates (``match_bucket``): (party, family names, quantity bucket) ->
     # legs with controlled accelerators, received by the party (``match_in``) or
     # exported by it (``match_out``).
@@ -252,7 +258,8 @@ class State:
     # -- parties -------------------------------------------------------------------------
     def note_party(self, info: PartyInfo) -> None:
         current = self.parties.get(info.id)
-        if current is None or info.rank() > current.rank():
+        # ``rank`` starts with the time: a later document wins without comparing the rest.
+        if current is None or info.t > current.t or info.t == current.t and info.rank() > current.rank():
             self.parties[info.id] = info
 
     def party(self, party_id: str) -> PartyInfo:
@@ -287,27 +294,75 @@ class State:
         entry = (leg.t, leg.key)
         for event_id in leg.ids:
             self.report_leg[event_id] = leg.key
-        for serial in leg.serials:
-            _sorted_insert(self.by_serial, serial, entry)
+        if leg.serials:
+            self._index_serials(leg.serials, entry)
         for party in leg.consignees:
             _sorted_insert(self.inbound, party, entry)
         for party in leg.shippers:
             _sorted_insert(self.outbound, party, entry)
+            if leg.misdescribed:
+                _sorted_insert(self.misdescribed_out, party, entry)
         for index, name in self._match_entries(leg):
             _sorted_insert(index, name, entry)
         self._count_day(leg, 1)
 
     def _unindex_leg(self, leg: Leg) -> None:
         entry = (leg.t, leg.key)
-        for serial in leg.serials:
-            _remove_sorted(self.by_serial, serial, entry)
+        self._unindex_serials(leg.serials, entry)
         for party in leg.consignees:
             _remove_sorted(self.inbound, party, entry)
         for party in leg.shippers:
             _remove_sorted(self.outbound, party, entry)
+            if leg.misdescribed:
+                _remove_sorted(self.misdescribed_out, party, entry)
         for index, name in self._match_entries(leg):
             _remove_sorted(index, name, entry)
         self._count_day(leg, -1)
+
+    def _index_serials(self, serials: tuple[str, ...], entry: tuple[int, str]) -> None:
+        by_serial = self.by_serial
+        if by_serial.keys().isdisjoint(serials):  # the common case: units not seen before
+            by_serial.update(dict.fromkeys(serials, entry))
+            return
+        for serial in serials:
+            found = by_serial.get(serial)
+            if found is None:
+                by_serial[serial] = entry
+            elif type(found) is tuple:
+                by_serial[serial] = [found, entry] if found < entry else [entry, found]
+            elif found[-1] < entry:
+                found.append(entry)
+            else:
+                bisect.insort(found, entry)
+
+    def _unindex_serials(self, serials: tuple[str, ...], entry: tuple[int, str]) -> None:
+        by_serial = self.by_serial
+        for serial in serials:
+            found = by_serial.get(serial)
+            if found is None:
+                continue
+            if type(found) is tuple:
+                if found == entry:
+                    del by_serial[serial]
+                continue
+            position = bisect.bisect_left(found, entry)
+            if position < len(found) and found[position] == entry:
+                del found[position]
+                if len(found) == 1:
+                    by_serial[serial] = found[0]  # one leg left: stored as it is, as if it had been alone
+
+    def serial_legs(self, serial: str) -> list[tuple[int, str]]:
+        """The serial's legs as sorted (t, key) pairs."""
+        found = self.by_serial.get(serial)
+        if found is None:
+            return []
+        return [found] if type(found) is tuple else found
+
+    def serials_on_other_legs(self, serials: tuple[str, ...]) -> list[str]:
+        """Those of ``serials`` (of one indexed leg) that other legs carry too: the only ones
+        with neighbours."""
+        by_serial = self.by_serial
+        return [serial for serial in serials if type(by_serial.get(serial)) is list]
 
     def _count_day(self, leg: Leg, sign: int) -> None:
         if leg.accelerators <= 0:
@@ -382,7 +437,7 @@ class State:
 
     def neighbours(self, serial: str, key: str) -> tuple[str | None, str | None]:
         """The legs just before and just after ``key`` in the serial's history."""
-        keys = self.by_serial.get(serial, [])
+        keys = self.serial_legs(serial)
         position = bisect.bisect_left(keys, self.leg_order(key))
         before = keys[position - 1][1] if position > 0 else None
         after = keys[position + 1][1] if position + 1 < len(keys) else None
@@ -443,8 +498,7 @@ class State:
             for event_id in leg.ids:
                 self.report_leg.pop(event_id, None)
             entry = (leg.t, leg.key)
-            for serial in leg.serials:
-                _remove_sorted(self.by_serial, serial, entry)
+            self._unindex_serials(leg.serials, entry)
             for index, name in self._match_entries(leg):
                 _remove_sorted(index, name, entry)
             self._count_day(leg, -1)
@@ -458,11 +512,12 @@ class State:
                     targets.pop(leg.key, None)
                     if not targets:
                         del self.hops[inbound]
-        for index in (self.inbound, self.outbound):
+        oldest_kept = (before, "")
+        for index in (self.inbound, self.outbound, self.misdescribed_out):
             for party in touched_parties:
                 keys = index.get(party)
                 if keys is not None:
-                    keys[:] = [entry for entry in keys if entry[1] in self.legs]
+                    del keys[:bisect.bisect_left(keys, oldest_kept)]  # sorted: the forgotten legs lead
                     if not keys:
                         del index[party]
         old_orders = [order for order in self.orders.values() if order.t < before]
@@ -470,11 +525,9 @@ class State:
             del self.orders[order.id]
             _remove(self.orders_by_number, order.order_id, order.id)
             _remove(self.orders_to, order.ship_to, order.id)
-        for point in list(self.purchases):
-            kept = [p for p in self.purchases[point] if p.t >= before]
-            if kept:
-                self.purchases[point] = kept
-            else:
+        for point, entries in list(self.purchases.items()):
+            del entries[:bisect.bisect_left(entries, before, key=_purchase_time)]  # kept by (t, id)
+            if not entries:
                 del self.purchases[point]
         for party_id in [p for p, info in self.parties.items() if info.t < before]:
             del self.parties[party_id]
@@ -544,7 +597,7 @@ class State:
             state.parties[party.id] = party
         for row in _LEG_TABLE.decode(raw["legs"], strings):  # written in (t, key) order
             leg = Leg(*row)
-            leg = dataclasses.replace(
+            leg = msgspec.structs.replace(
                 leg,
                 key=leg.key if leg.key is not None else leg_key(leg.shipment_id, leg.origin, leg.dest),
                 shipper_country=leg.shipper_country if leg.shipper_country is not None else leg.origin,

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 
 from detectors.transshipment.ingest import leg_from_shipment, merge_legs, normalise_address
@@ -40,7 +39,7 @@ def test_destination_kinds(country, licence, kind):
 
 def test_uncontrolled_goods_need_no_licence_anywhere():
     assert leg_to("CN", product="RTX-4060-8GB") is None  # nothing licensable: not even remembered
-    no_scopes = dataclasses.replace(leg_to("CN"), accelerators=0, families=(), scopes=())  # as a leg of RTX cards
+    no_scopes = msgspec.structs.replace(leg_to("CN"), accelerators=0, families=(), scopes=())  # as a leg of RTX cards
     assert classify_destination(no_scopes, REF.countries).kind != "embargoed"
 
 
@@ -58,7 +57,7 @@ def test_role_is_the_declaration_first_then_the_registry():
     reseller = PartyInfo("p", "P", "SG", True, "reseller", "p", 0)
     assert role_of(reseller, "direct_consumer") == "end_user"  # told the vendor it was the end user
     assert role_of(reseller, "other_unknown") == "trader"
-    assert role_of(dataclasses.replace(reseller, business_type=None), "other_unknown") == "unknown"
+    assert role_of(msgspec.structs.replace(reseller, business_type=None), "other_unknown") == "unknown"
     assert role_of(reseller, "freight_forwarder") == "forwarder"
 
 
