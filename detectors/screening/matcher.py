@@ -13,8 +13,11 @@ and a sentence saying why, because an analyst must be able to defend or dismiss 
 
 Results are cached per (name, country, address, threshold) and dropped whenever the
 list's version changes, so continuous re-screening after a list update re-runs
-automatically and re-screening an unchanged party costs a dictionary lookup. A matcher
-has one configuration for life; a new configuration means a new matcher.
+automatically and re-screening an unchanged party costs a dictionary lookup. Names that
+share no word with any listed name (nearly all of them) are also remembered by name
+alone, since no country or address can make them match, and across list updates that
+add nothing they look up. A matcher has one configuration for life; a new configuration
+means a new matcher.
 """
 
 from __future__ import annotations
@@ -26,7 +29,7 @@ from rapidfuzz import fuzz
 
 from detectors.parties.normalize import name_tokens
 from detectors.screening._align import Alignment, Unit, WordMatching, align, units
-from detectors.screening._index import CompiledEntry, ListIndex
+from detectors.screening._index import CompiledEntry, ListIndex, Probe, probe
 from detectors.screening._words import match_name
 from detectors.screening.config import ScreeningConfig, default_config
 from detectors.screening.lists import ScreeningList
@@ -73,6 +76,9 @@ class ScreeningMatcher:
         self._index = ListIndex(self._config.words, settings, self._matching)
         self._indexed_version: str | None = None
         self._cache: dict[tuple[str, str | None, str | None, float], tuple[ScreeningMatch, ...]] = {}
+        #: Names sharing no word with any listed name (no candidates: no match at any
+        #: threshold), with the index generation they were last known so in, and their lookups.
+        self._unlike_any: dict[str, tuple[int, Probe]] = {}
 
     @property
     def config(self) -> ScreeningConfig:
@@ -111,13 +117,29 @@ class ScreeningMatcher:
     # -- scoring -------------------------------------------------------------------
 
     def _match(self, name: str, country: str | None, address: str | None, cut: float) -> tuple[ScreeningMatch, ...]:
+        # Nearly every name on trade documents shares no word with any listed name. It is
+        # found once, whatever the country and address written with it (they only adjust
+        # a candidate's score), and stays so across list updates that add nothing it
+        # looks up (ListIndex.still_unlike_any).
+        known = self._unlike_any.get(name)
+        if known is not None:
+            generation, lookups = known
+            if self._index.still_unlike_any(lookups, generation):
+                self._unlike_any[name] = (self._index.generation, lookups)
+                return ()
+            del self._unlike_any[name]
         query = match_name(name, self._config.words)
-        if not query.tokens:
+        lookups = probe(query)
+        candidates = self._index.candidates(lookups)
+        if not candidates:
+            if len(self._unlike_any) >= self._config.match.cache_size:
+                self._unlike_any.clear()
+            self._unlike_any[name] = (self._index.generation, lookups)
             return ()
         query_units = units(query.tokens)
         query_weights = [self._index.weight(token, kind) for token, kind in zip(query.tokens, query.kinds)]
         matches = []
-        for entry_id, name_indexes in self._index.candidates(query).items():
+        for entry_id, name_indexes in candidates.items():
             compiled = self._index.compiled[entry_id]
             best = self._best_name(query_units, query_weights, compiled, name_indexes)
             if best is None:
