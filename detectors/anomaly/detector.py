@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ import numpy as np
 
 from detectors.alerts import Finding, severity_rank
 from detectors.anomaly.artefact import load, model_version
-from detectors.anomaly.features import FEATURES, FEATURE_NAMES, PartyFeatures, RowInputs, day_of
+from detectors.anomaly.features import FEATURES, FEATURE_NAMES, EvidenceSnapshot, PartyFeatures, RowInputs, day_of
 from detectors.anomaly.model import AnomalyModel
 from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 from detectors.reference import CountryGroups
@@ -57,6 +58,8 @@ DEFAULTS: dict[str, Any] = {
     "top_features": 3,
 }
 _SPEC = {f.name: f for f in FEATURES}
+#: (event time, event id): the order decisions are taken in (``TradeRecord.time``, ``.event_id``).
+_RECORD_ORDER = attrgetter("event.event_time", "event.event_id")
 
 
 def _settings(ref: Any) -> dict[str, Any]:
@@ -138,22 +141,16 @@ class AnomalyDetector:
         features = self._state(ref)
         features.evidence_keep = int(t["evidence_per_party"])
         floor_acc, floor_events = int(t["min_accelerators"]), int(t["min_events"])
-        points: list[tuple[TradeRecord, PartyRef, Any]] = []
+        points: list[tuple[TradeRecord, str, EvidenceSnapshot]] = []
         inputs: list[RowInputs] = []
-        for record in sorted(records, key=lambda r: (r.time, r.event_id)):
-            today = day_of(record.time)
+        # The engine passes records in this order already: sorting sorted keys is one pass.
+        for record in sorted(records, key=_RECORD_ORDER):
             touched = features.update(record)
             if not touched:
                 continue
-            refs = _record_parties(record)
-            for party in touched:
-                accelerators, events = features.activity(party, today)
-                if accelerators < floor_acc and events < floor_events:
-                    continue
-                row_inputs = features.row_inputs(party, today)
-                if row_inputs is not None:
-                    inputs.append(row_inputs)
-                    points.append((record, refs[party], features.evidence_snapshot(party, today)))
+            for party, row_inputs, evidence_at in features.judged(touched, day_of(record.event.event_time), floor_acc, floor_events):
+                inputs.append(row_inputs)
+                points.append((record, party, evidence_at))
         if not points:
             return []
         rows = features.rows(inputs)  # one columnar batch: the same rows as one call each
@@ -166,12 +163,13 @@ class AnomalyDetector:
                 continue
             severity = "medium" if score >= medium_score else "low"
             rank = severity_rank(severity)
-            before = self._emitted.get(party.entity_id)
+            before = self._emitted.get(party)
             if before is not None and score < before[0] + margin and rank <= before[1]:
                 continue
-            self._emitted[party.entity_id] = [score, rank]
+            self._emitted[party] = [score, rank]
             evidence = features.evidence_ids(evidence_at)
-            findings.append(self._finding(record, party, row, evidence, score, severity, t, ref))
+            subject = _record_parties(record)[party]
+            findings.append(self._finding(record, subject, row, evidence, score, severity, t, ref))
         return findings
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:

@@ -33,6 +33,7 @@ import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from operator import itemgetter, sub
 from typing import Any
 
 import numpy as np
@@ -48,6 +49,7 @@ __all__ = [
     "Feature",
     "PartyFeatures",
     "RowInputs",
+    "EvidenceSnapshot",
     "day_of",
 ]
 
@@ -137,13 +139,16 @@ FEATURES: tuple[Feature, ...] = (
 FEATURE_NAMES: tuple[str, ...] = tuple(f.name for f in FEATURES)
 LOG_FEATURES: tuple[str, ...] = tuple(f.name for f in FEATURES if f.log)
 _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
+_UTC = dt.timezone.utc
 #: Ratio features are capped here (a party taking 50x its capacity is as odd as 10x).
 _RATIO_CAP = 100.0
 
 
 def day_of(moment: dt.datetime) -> int:
     """The UTC calendar day of ``moment`` as an ordinal (1 Jan 0001 is day 1)."""
-    return moment.astimezone(dt.timezone.utc).date().toordinal()
+    if moment.tzinfo is _UTC:  # what decoded events carry: no conversion needed
+        return moment.toordinal()
+    return moment.astimezone(_UTC).date().toordinal()
 
 
 def _dc_accelerators(lines: Iterable[LineRecord]) -> tuple[int, int]:
@@ -161,18 +166,39 @@ def _licensed(licence: str | None) -> bool:
 
 
 _WINDOWS = (WINDOW_RECENT, WINDOW_MID, WINDOW_LONG)
+#: Where a slot kept over the 30 and 90-day windows sits in ``_Party._acc`` (+2 for 90 days).
+_ACC_SLOT = {_ORD_ACC: 0, _IN_ACC: 1}
+_SALE = ((_SALES, 1),)
+_DAY_THEN_ID = itemgetter(1, 0)  # a (party id, day) item's age order
+_PAYMENT = ((_PAID, 1),)
 _NO_DAY = 1 << 62  # the floor of an empty day map: above every horizon
 
 
 class _Party:
     """One party's state: first/last day, registry facts, day buckets, contacts, evidence.
 
-    Running totals of the buckets in each window (30, 90, 365 days ending on ``last``)
-    are kept beside them, so a row at the party's latest day costs O(features), not
-    O(active days). They are derived data: rebuilt from the buckets on load.
+    Running totals of the buckets in the windows ending on ``last`` are kept beside them,
+    so a row at the party's latest day costs O(features), not O(active days): every
+    counter over 365 days, and over 90 and 30 days the accelerators ordered and received
+    (all a row reads from the shorter windows). They are derived data: rebuilt from the
+    buckets on load.
     """
 
-    __slots__ = ("first", "last", "facts", "buckets", "contacts", "countries", "evidence", "floors", "_starts", "_totals")
+    __slots__ = (
+        "first",
+        "last",
+        "facts",
+        "buckets",
+        "contacts",
+        "countries",
+        "evidence",
+        "floors",
+        "entity",
+        "_traits",
+        "_starts",
+        "_year",
+        "_acc",
+    )
 
     def __init__(self, day: int) -> None:
         self.first = day
@@ -186,30 +212,69 @@ class _Party:
         # Lower bounds of the days in ``contacts`` and ``countries`` (derived, not saved):
         # while above a window's horizon, everything in them is inside it (see _count_since).
         self.floors = [_NO_DAY, _NO_DAY]
-        self._starts = [0, 0, 0]
-        self._totals = [[0] * _WIDTH for _ in _WINDOWS]
+        # The registry entity ``facts`` were last taken from (derived, not saved): the same
+        # entity object gives the same facts, so a touch need not rebuild them.
+        self.entity: Any = None
+        self._traits: tuple[list[Any], tuple[int, int, int, int]] | None = None  # see traits()
+        self._starts = [0, 0, 0]  # first bucket inside the 30, 90 and 365-day windows
+        self._year = [0] * _WIDTH  # every counter over 365 days (slot 0 unused)
+        self._acc = [0, 0, 0, 0]  # accelerators ordered, received over 30 days; the same over 90
 
     def advance(self, day: int) -> None:
-        """Move the party's clock to ``day`` (>= last): slide the windows, drop old buckets."""
+        """Move the party's clock to ``day`` (>= last): slide the windows, drop old buckets.
+
+        Each bucket leaves each window once, so a day's move costs what leaves, not what stays."""
         if day <= self.last:
             return
         self.last = day
         buckets = self.buckets
-        for w, window in enumerate(_WINDOWS):
-            horizon = day - window
-            start, totals = self._starts[w], self._totals[w]
-            while start < len(buckets) and buckets[start][_DAY] <= horizon:
-                bucket = buckets[start]
-                for slot in range(1, _WIDTH):
-                    totals[slot] -= bucket[slot]
+        starts = self._starts
+        end = len(buckets)
+        acc = self._acc
+        for w in (0, 1):
+            horizon = day - _WINDOWS[w]
+            start = starts[w]
+            while start < end and buckets[start][_DAY] <= horizon:
+                acc[2 * w] -= buckets[start][_ORD_ACC]
+                acc[2 * w + 1] -= buckets[start][_IN_ACC]
                 start += 1
-            self._starts[w] = start
-        drop = self._starts[-1]
-        if drop:
+            starts[w] = start
+        horizon = day - WINDOW_LONG
+        drop = starts[2]
+        if drop < end and buckets[drop][_DAY] <= horizon:
+            year = self._year
+            while drop < end and buckets[drop][_DAY] <= horizon:
+                year[:] = map(sub, year, buckets[drop])
+                drop += 1
+            year[_DAY] = 0  # the day column is not a counter
             del buckets[:drop]
-            self._starts = [s - drop for s in self._starts]
-        if self.evidence and self.evidence[0][0] <= day - WINDOW_LONG:
-            self.evidence = [e for e in self.evidence if e[0] > day - WINDOW_LONG]
+            self._starts = [s - drop for s in (starts[0], starts[1], drop)]
+        if self.evidence and self.evidence[0][0] <= horizon:
+            self.evidence = [e for e in self.evidence if e[0] > horizon]
+
+    def credit(self, day: int, increments: Sequence[tuple[int, int]]) -> None:
+        """``add`` each (slot, non-zero amount) of one record: the bucket and the window
+        totals are found once for all of them."""
+        if not increments:
+            return
+        if day < self.last:  # a late record: rare, and ``add`` knows which windows cover it
+            for slot, amount in increments:
+                self.add(day, slot, amount)
+            return
+        buckets = self.buckets
+        if buckets and buckets[-1][_DAY] == day:
+            bucket = buckets[-1]
+        else:
+            bucket = [day] + [0] * (_WIDTH - 1)
+            buckets.append(bucket)
+        year, acc = self._year, self._acc
+        for slot, amount in increments:
+            bucket[slot] += amount
+            year[slot] += amount
+            near = _ACC_SLOT.get(slot)
+            if near is not None:
+                acc[near] += amount
+                acc[near + 2] += amount
 
     def add(self, day: int, slot: int, amount: int) -> None:
         """Add ``amount`` to counter ``slot`` of ``day`` (normally the party's current day).
@@ -221,6 +286,7 @@ class _Party:
         if not amount:
             return
         buckets = self.buckets
+        covered = (True, True, True)  # which of the 30, 90 and 365-day windows count it
         if buckets and buckets[-1][_DAY] == day:
             buckets[-1][slot] += amount
         elif day >= self.last:
@@ -239,41 +305,61 @@ class _Party:
                 buckets[position][slot] += amount
                 # Windows that do not cover ``day`` start one bucket later.
                 self._starts = [s + 1 if day <= self.last - window else s for s, window in zip(self._starts, _WINDOWS)]
-            for w, window in enumerate(_WINDOWS):
-                if day > self.last - window:
-                    self._totals[w][slot] += amount
-            return
-        for totals in self._totals:
-            totals[slot] += amount
+            covered = tuple(day > self.last - window for window in _WINDOWS)
+        if covered[2]:
+            self._year[slot] += amount
+        near = _ACC_SLOT.get(slot)
+        if near is not None:
+            for w in (0, 1):
+                if covered[w]:
+                    self._acc[near + 2 * w] += amount
 
-    def totals(self, today: int) -> tuple[list[int], list[int], list[int]]:
-        """Counter totals over the last 30, 90 and 365 days ending on ``today``."""
+    def totals(self, today: int) -> tuple[list[int], list[int]]:
+        """Counter totals over the 365 days ending on ``today``, and accelerators ordered
+        and received over the 30 and 90 days ending then (the layout of ``_acc``)."""
         if today == self.last:
-            return self._totals[0], self._totals[1], self._totals[2]
-        out = []
-        for window in _WINDOWS:
-            totals = [0] * _WIDTH
-            for bucket in self.buckets:
-                if today - window < bucket[_DAY] <= today:
-                    for slot in range(1, _WIDTH):
-                        totals[slot] += bucket[slot]
-            out.append(totals)
-        return out[0], out[1], out[2]
+            return self._year, self._acc
+        year = [0] * _WIDTH
+        acc = [0, 0, 0, 0]
+        for bucket in self.buckets:
+            if today - WINDOW_LONG < bucket[_DAY] <= today:
+                for slot in range(1, _WIDTH):
+                    year[slot] += bucket[slot]
+            for w in (0, 1):
+                if today - _WINDOWS[w] < bucket[_DAY] <= today:
+                    acc[2 * w] += bucket[_ORD_ACC]
+                    acc[2 * w + 1] += bucket[_IN_ACC]
+        return year, acc
+
+    def traits(self) -> tuple[int, int, int, int]:
+        """(registered, business group index, declared capacity or -1, has website) as a
+        row takes them from ``facts``; remembered until ``facts`` is replaced."""
+        facts = self.facts
+        cached = self._traits
+        if cached is None or cached[0] is not facts:
+            registered, business_type, capacity, website = facts
+            group = _GROUP_OF.get(business_type, "other") if registered else "unknown"
+            cached = self._traits = (facts, (1 if registered else 0, _GROUP_INDEX[group], capacity, 1 if website else 0))
+        return cached[1]
 
     def _rebuild(self) -> None:
         """Derive the window totals and day floors from the saved fields."""
         self.floors = [min(self.contacts.values(), default=_NO_DAY), min(self.countries.values(), default=_NO_DAY)]
-        self._starts = [0, 0, 0]
-        self._totals = [[0] * _WIDTH for _ in _WINDOWS]
+        buckets = self.buckets
         for w, window in enumerate(_WINDOWS):
             horizon = self.last - window
             start = 0
-            while start < len(self.buckets) and self.buckets[start][_DAY] <= horizon:
+            while start < len(buckets) and buckets[start][_DAY] <= horizon:
                 start += 1
             self._starts[w] = start
-            for bucket in self.buckets[start:]:
-                for slot in range(1, _WIDTH):
-                    self._totals[w][slot] += bucket[slot]
+        self._year, self._acc = [0] * _WIDTH, [0, 0, 0, 0]
+        for bucket in buckets[self._starts[2] :]:
+            for slot in range(1, _WIDTH):
+                self._year[slot] += bucket[slot]
+        for w in (0, 1):
+            for bucket in buckets[self._starts[w] :]:
+                self._acc[2 * w] += bucket[_ORD_ACC]
+                self._acc[2 * w + 1] += bucket[_IN_ACC]
 
     def to_state(self, index: Mapping[str, int], latest: int) -> dict[str, Any]:
         """Compact JSON form; see :func:`_encode_party`."""
@@ -435,64 +521,72 @@ class PartyFeatures:
 
     def _order(self, order: OrderRecord, day: int) -> tuple[str, ...]:
         event = order.event
-        controlled, total = _dc_accelerators(order.lines)
-        value = int(round(order.controlled_value_usd))
+        controlled = total = 0
+        values: list[float] = []  # what ``OrderRecord.controlled_value_usd`` sums, in its order
+        for line in order.lines:
+            total += line.accelerators
+            if line.controlled and line.datacenter:
+                controlled += line.accelerators
+                values.append(line.quantity * (line.unit_value_usd or 0.0))
         side: dict[str, PartyRef] = {}
         for ref in (order.buyer, order.ship_to, order.end_user):
             if ref is not None and ref.entity_id not in side:
                 side[ref.entity_id] = ref
-        deal_countries = {ref.country for ref in side.values()}
-        payer = order.payer
-        third_payer = (
-            payer is not None
-            and payer.entity_id not in side
-            and payer.country not in deal_countries
-            and not _same_group(payer, side.values())
-        )
-        flags = {
-            _PAYER3: third_payer,
-            _CASH: event.payment_method in ("cash", "crypto"),
-            _DECLINED: event.installation_requested is False,
-            _RUSH: bool(event.expedited),
-            _SPLIT: order.buyer.country != order.ship_to.country,
-        }
+        seller, payer = order.seller, order.payer
+        # What the order adds to each buyer-side party's day (the same for each of them).
+        increments = [(_ORDERS, 1)]
+        if total:
+            increments.append((_ORD_ALL, total))
+        if controlled > 0:
+            increments += ((_CTRL_ORDERS, 1), (_ORD_ACC, controlled))
+            value = int(round(sum(values)))
+            if value:
+                increments.append((_ORD_VAL, value))
+            deal_countries = {ref.country for ref in side.values()}
+            if (
+                payer is not None
+                and payer.entity_id not in side
+                and payer.country not in deal_countries
+                and not _same_group(payer, side.values())
+            ):
+                increments.append((_PAYER3, 1))
+            if event.payment_method in ("cash", "crypto"):
+                increments.append((_CASH, 1))
+            if event.installation_requested is False:
+                increments.append((_DECLINED, 1))
+            if event.expedited:
+                increments.append((_RUSH, 1))
+            if order.buyer.country != order.ship_to.country:
+                increments.append((_SPLIT, 1))
+        contact, country = self._contact, self._country
         touched: list[str] = []
         for pid, ref in side.items():
             party = self._touch(ref, day)
-            party.add(day, _ORDERS, 1)
-            party.add(day, _ORD_ALL, total)
-            notable = controlled > 0
-            if controlled > 0:
-                party.add(day, _CTRL_ORDERS, 1)
-                party.add(day, _ORD_ACC, controlled)
-                party.add(day, _ORD_VAL, value)
-                for slot, hit in flags.items():
-                    if hit:
-                        party.add(day, slot, 1)
-            self._contact(party, order.seller.entity_id, day)
+            party.credit(day, increments)
+            # Contacts in this order: which one is evicted at the cap depends on it.
+            contact(party, seller.entity_id, day)
             if payer is not None and payer.entity_id != pid:
-                self._contact(party, payer.entity_id, day)
-                self._country(party, payer.country, day)
+                contact(party, payer.entity_id, day)
+                country(party, payer.country, day)
             for other in side:
                 if other != pid:
-                    self._contact(party, other, day)
-            self._country(party, order.seller.country, day)
-            self._country(party, order.ship_to.country, day)
-            if notable:
+                    contact(party, other, day)
+            country(party, seller.country, day)
+            country(party, order.ship_to.country, day)
+            if controlled > 0:
                 self._evidence(party, day, event.event_id)
             touched.append(pid)
-        seller = order.seller
         if seller.entity_id not in side:
             party = self._touch(seller, day)
-            party.add(day, _SALES, 1)
-            self._contact(party, order.buyer.entity_id, day)
-            self._country(party, order.ship_to.country, day)
+            party.credit(day, _SALE)
+            contact(party, order.buyer.entity_id, day)
+            country(party, order.ship_to.country, day)
             touched.append(seller.entity_id)
         if payer is not None and payer.entity_id not in side and payer.entity_id != seller.entity_id:
             party = self._touch(payer, day)
-            party.add(day, _PAID, 1)
-            self._contact(party, order.buyer.entity_id, day)
-            self._country(party, order.buyer.country, day)
+            party.credit(day, _PAYMENT)
+            contact(party, order.buyer.entity_id, day)
+            country(party, order.buyer.country, day)
             if controlled > 0:
                 self._evidence(party, day, event.event_id)
             touched.append(payer.entity_id)
@@ -513,26 +607,24 @@ class PartyFeatures:
         for ref in (leg.consignee, leg.intermediate_consignee):
             if ref is not None and ref.entity_id != shipper.entity_id and ref.entity_id not in receivers:
                 receivers[ref.entity_id] = ref
+        incoming = [(slot, amount) for slot, amount in ((_IN_LEGS, 1), (_IN_ACC, controlled), (_IN_VAL, value), (_IN_ALL, total)) if amount]
         for pid, ref in receivers.items():
             party = self._touch(ref, day)
-            party.add(day, _IN_LEGS, 1)
-            party.add(day, _IN_ACC, controlled)
-            party.add(day, _IN_VAL, value)
-            party.add(day, _IN_ALL, total)
+            party.credit(day, incoming)
             self._contact(party, shipper.entity_id, day)
             self._country(party, event.origin_country, day)
             if controlled > 0:
                 self._evidence(party, day, event.event_id)
             touched.append(pid)
-        party = self._touch(shipper, day)
-        party.add(day, _OUT_LEGS, 1)
+        outgoing = [(_OUT_LEGS, 1)]
         if controlled > 0:
-            party.add(day, _OUT_CTRL, 1)
-            party.add(day, _OUT_ACC, controlled)
+            outgoing += ((_OUT_CTRL, 1), (_OUT_ACC, controlled))
             if destination in self._tp:
-                party.add(day, _OUT_TP, 1)
+                outgoing.append((_OUT_TP, 1))
             if self._needs_licence(destination) and not _licensed(event.license):
-                party.add(day, _OUT_LIC, 1)
+                outgoing.append((_OUT_LIC, 1))
+        party = self._touch(shipper, day)
+        party.credit(day, outgoing)
         for pid in receivers:
             self._contact(party, pid, day)
         self._country(party, destination, day)
@@ -551,33 +643,41 @@ class PartyFeatures:
         party = self._parties.get(ref.entity_id)
         if party is None:
             party = self._parties[ref.entity_id] = _Party(day)
-        party.advance(day)
+        elif day > party.last:
+            party.advance(day)
         if day < party.first:
             party.first = day
         entity = ref.entity
         if entity is not None:
-            capacity = entity.declared_capacity_accelerators
-            party.facts = [1, entity.business_type, -1 if capacity is None else int(capacity), 1 if entity.website else 0]
+            if entity is not party.entity:  # entities are frozen: the same one, the same facts
+                capacity = entity.declared_capacity_accelerators
+                party.facts = [1, entity.business_type, -1 if capacity is None else int(capacity), 1 if entity.website else 0]
+                party.entity = entity
         elif not party.facts[0]:
             party.facts = [0, "", -1, 0]
         return party
 
     def _contact(self, party: _Party, other: str, day: int) -> None:
         contacts = party.contacts
-        if other in contacts:
-            contacts[other] = max(contacts[other], day)
+        seen = contacts.get(other)
+        if seen is not None:
+            if day > seen:
+                contacts[other] = day
             return
         contacts[other] = day
-        if day < party.floors[0]:
-            party.floors[0] = day
+        floors = party.floors
+        if day < floors[0]:
+            floors[0] = day
         if len(contacts) > self.max_counterparties:
             horizon = day - WINDOW_LONG
-            for key in [k for k, d in contacts.items() if d <= horizon]:
-                del contacts[key]
+            if floors[0] <= horizon:  # else none is that old
+                for key in [k for k, d in contacts.items() if d <= horizon]:
+                    del contacts[key]
             if len(contacts) > self.max_counterparties:
                 # Drop the least recently seen (ties: smallest id), deterministic.
-                oldest = min(contacts.items(), key=lambda kv: (kv[1], kv[0]))[0]
+                oldest, oldest_day = min(contacts.items(), key=_DAY_THEN_ID)
                 del contacts[oldest]
+                floors[0] = oldest_day  # still a lower bound of what is left
 
     @staticmethod
     def _country(party: _Party, country: str, day: int) -> None:
@@ -588,11 +688,12 @@ class PartyFeatures:
                 party.floors[1] = day
 
     def _evidence(self, party: _Party, day: int, event_id: str) -> None:
-        if party.evidence and party.evidence[-1][1] == event_id:
+        evidence = party.evidence
+        if evidence and evidence[-1][1] == event_id:
             return
-        party.evidence.append([day, event_id])
-        if len(party.evidence) > self.evidence_keep:
-            del party.evidence[: len(party.evidence) - self.evidence_keep]
+        evidence.append([day, event_id])
+        if len(evidence) > self.evidence_keep:
+            del evidence[: len(evidence) - self.evidence_keep]
 
     def _prune_legs(self, day: int) -> None:
         # Twice the dedup window: a record arriving up to LEG_DEDUP_DAYS late still finds
@@ -636,7 +737,7 @@ class PartyFeatures:
             return tuple(e for _, e in state.evidence)
         return self.evidence_ids(self.evidence_snapshot(party, as_of))
 
-    def evidence_snapshot(self, party: str, as_of: dt.datetime | int) -> tuple[int, tuple[list[Any], ...]]:
+    def evidence_snapshot(self, party: str, as_of: dt.datetime | int) -> EvidenceSnapshot:
         """``evidence(party, as_of)`` put off: a copy of the (at most ``evidence_keep``)
         entries, turned into ids by :meth:`evidence_ids` only for the rows that raise a
         finding. Entries are never changed in place, so a shallow copy is a snapshot."""
@@ -645,7 +746,7 @@ class PartyFeatures:
         return horizon, (tuple(state.evidence) if state is not None else ())
 
     @staticmethod
-    def evidence_ids(snapshot: tuple[int, tuple[list[Any], ...]]) -> tuple[str, ...]:
+    def evidence_ids(snapshot: EvidenceSnapshot) -> tuple[str, ...]:
         horizon, entries = snapshot
         return tuple(e for d, e in entries if d > horizon)
 
@@ -658,8 +759,27 @@ class PartyFeatures:
         if state is None:
             return 0, 0
         today = as_of if isinstance(as_of, int) else day_of(as_of)
-        year = state.totals(today)[2]
+        year = state.totals(today)[0]
         return max(year[_ORD_ACC], year[_IN_ACC]), year[_ORDERS] + year[_IN_LEGS]
+
+    def judged(
+        self, parties: Iterable[str], today: int, min_accelerators: int, min_events: int
+    ) -> list[tuple[str, RowInputs, EvidenceSnapshot]]:
+        """The parties with enough activity to judge at ``today`` (``activity`` reaching
+        ``min_accelerators`` accelerators or ``min_events`` events), each with its
+        ``row_inputs`` and ``evidence_snapshot`` then: what the detector scores after a
+        record, in one pass over each party's totals."""
+        out = []
+        horizon = today - WINDOW_LONG
+        for pid in parties:
+            state = self._parties.get(pid)
+            if state is None:
+                continue
+            year, acc = state.totals(today)
+            if max(year[_ORD_ACC], year[_IN_ACC]) < min_accelerators and year[_ORDERS] + year[_IN_LEGS] < min_events:
+                continue
+            out.append((pid, _row_inputs(state, today, year, acc), (horizon, tuple(state.evidence))))
+        return out
 
     def vector(self, party: str, as_of: dt.datetime | int) -> np.ndarray | None:
         """The party's row of :data:`FEATURE_NAMES` at ``as_of`` (None for an unknown party)."""
@@ -676,7 +796,8 @@ class PartyFeatures:
         state = self._parties.get(party)
         if state is None:
             return None
-        return _row_inputs(state, as_of if isinstance(as_of, int) else day_of(as_of))
+        today = as_of if isinstance(as_of, int) else day_of(as_of)
+        return _row_inputs(state, today, *state.totals(today))
 
     @staticmethod
     def rows(inputs: Sequence[RowInputs]) -> np.ndarray:
@@ -761,25 +882,32 @@ def _count_since(days: Mapping[str, int], floor: int, horizon: int, today: int, 
     return sum(1 for d in days.values() if horizon < d <= today)
 
 
-RowInputs = tuple  # see _row_inputs: what a row is computed from, copied out of the party's state
+#: What a row is computed from (see ``_row_inputs``): the year totals of ``_ROW_SLOTS``,
+#: then the ``_SCALARS``; copied out of the party's state, all integers.
+RowInputs = tuple
+#: (365-day horizon, the evidence entries then): ``PartyFeatures.evidence_snapshot``.
+EvidenceSnapshot = tuple[int, tuple[list[Any], ...]]
+#: The counter slots a row reads from the year totals.
+_ROW_SLOTS = (
+    _ORDERS, _CTRL_ORDERS, _ORD_ACC, _ORD_VAL, _ORD_ALL, _PAYER3, _CASH, _DECLINED, _RUSH, _SPLIT,
+    _IN_ACC, _IN_VAL, _IN_ALL, _OUT_LEGS, _OUT_CTRL, _OUT_ACC, _OUT_TP, _OUT_LIC,
+)  # fmt: skip
+_year_inputs = itemgetter(*_ROW_SLOTS)
+_SCALARS = ("acc_mid", "acc_recent", "age", "registered", "group", "capacity", "website", "contacts", "countries")
+#: Column of each row input in the matrix ``_rows`` builds: counter slots, then scalars by name.
+_COLUMN = {**{slot: i for i, slot in enumerate(_ROW_SLOTS)}, **{name: len(_ROW_SLOTS) + i for i, name in enumerate(_SCALARS)}}
 
 
-def _row_inputs(state: _Party, today: int) -> RowInputs:
-    """The figures a feature row is computed from, as of ``today``, copied (the party's
-    totals move on with its next record, the row must not)."""
-    recent, mid, year = state.totals(today)
+def _row_inputs(state: _Party, today: int, year: list[int], acc: list[int]) -> RowInputs:
+    """The figures a feature row is computed from, as of ``today`` (``year``, ``acc``:
+    ``state.totals(today)``), copied: the party's totals move on with its next record,
+    the row must not."""
     horizon = today - WINDOW_LONG
-    registered, business_type, capacity, website = state.facts
-    return (
-        tuple(year),
-        max(mid[_ORD_ACC], mid[_IN_ACC]),
-        max(recent[_ORD_ACC], recent[_IN_ACC]),
-        state.first,
-        today,
-        1 if registered else 0,
-        _GROUP_INDEX[_GROUP_OF.get(business_type, "other") if registered else "unknown"],
-        capacity,
-        1 if website else 0,
+    return _year_inputs(year) + (
+        max(acc[2], acc[3]),
+        max(acc[0], acc[1]),
+        today - state.first,
+        *state.traits(),
         _count_since(state.contacts, state.floors[0], horizon, today, state.last),
         _count_since(state.countries, state.floors[1], horizon, today, state.last),
     )
@@ -797,26 +925,29 @@ def _share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
 def _rows(inputs: Sequence[RowInputs]) -> np.ndarray:
     """Feature rows (one per input, columns in :data:`FEATURE_NAMES` order), computed a
     column at a time: the only definition of the features. Row ``i`` depends on
-    ``inputs[i]`` alone, so a batch gives the rows one call each would."""
+    ``inputs[i]`` alone, so a batch gives the rows one call each would.
+
+    The inputs are integers well inside a double's exact range, so every figure is
+    taken as a double once and all the arithmetic below is on doubles."""
     n = len(inputs)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
-    year = np.array([i[0] for i in inputs], dtype=np.float64)
-    scalars = np.array([i[1:] for i in inputs], dtype=np.int64)
-    acc_mid, acc_recent = scalars[:, 0].astype(np.float64), scalars[:, 1].astype(np.float64)
-    first, today = scalars[:, 2], scalars[:, 3]
-    registered, group, capacity, website = scalars[:, 4], scalars[:, 5], scalars[:, 6], scalars[:, 7]
-    contacts, countries = scalars[:, 8], scalars[:, 9]
+    matrix = np.array(inputs, dtype=np.float64)
 
-    acc_year = np.maximum(year[:, _ORD_ACC], year[:, _IN_ACC])
-    value_year = np.maximum(year[:, _ORD_VAL], year[:, _IN_VAL])
-    all_year = np.maximum(year[:, _ORD_ALL], year[:, _IN_ALL])
+    def column(key: int | str) -> np.ndarray:
+        return matrix[:, _COLUMN[key]]
+
+    acc_mid, acc_recent, age = column("acc_mid"), column("acc_recent"), column("age")
+    registered, group, capacity, website = column("registered"), column("group"), column("capacity"), column("website")
+    acc_year = np.maximum(column(_ORD_ACC), column(_IN_ACC))
+    value_year = np.maximum(column(_ORD_VAL), column(_IN_VAL))
+    all_year = np.maximum(column(_ORD_ALL), column(_IN_ALL))
     # Growth: last 30 days against the party's own trailing monthly average (needs a month of history).
-    span = np.minimum(WINDOW_LONG - WINDOW_RECENT, today - WINDOW_RECENT - first + 1)
+    span = np.minimum(WINDOW_LONG - WINDOW_RECENT, age - WINDOW_RECENT + 1)
     grown = span >= WINDOW_RECENT
     baseline = (acc_year - acc_recent) * WINDOW_RECENT / np.where(grown, span, 1)
     growth = np.where(grown, (acc_recent + 1.0) / (baseline + 1.0), 1.0)
-    ctrl_orders, out_ctrl = year[:, _CTRL_ORDERS], year[:, _OUT_CTRL]
+    ctrl_orders, out_ctrl = column(_CTRL_ORDERS), column(_OUT_CTRL)
     has_capacity = capacity > 0
     per_capacity = np.divide(acc_year, capacity, out=np.zeros(n), where=has_capacity)
     columns = [
@@ -825,21 +956,21 @@ def _rows(inputs: Sequence[RowInputs]) -> np.ndarray:
         value_year,
         np.minimum(growth, _RATIO_CAP),
         _share_of(acc_year, all_year),
-        year[:, _ORDERS],
-        _share_of(year[:, _ORD_ACC], ctrl_orders),
-        contacts.astype(np.float64),
-        countries.astype(np.float64),
-        year[:, _OUT_LEGS],
-        np.minimum(_share_of(year[:, _OUT_ACC], acc_year), 1.0),
-        _share_of(year[:, _OUT_TP], out_ctrl),
-        _share_of(year[:, _OUT_LIC], out_ctrl),
-        _share_of(year[:, _PAYER3], ctrl_orders),
-        _share_of(year[:, _CASH], ctrl_orders),
-        _share_of(year[:, _DECLINED], ctrl_orders),
-        _share_of(year[:, _RUSH], ctrl_orders),
-        _share_of(year[:, _SPLIT], ctrl_orders),
-        np.maximum(today - first, 0).astype(np.float64),
-        registered.astype(np.float64),
+        column(_ORDERS),
+        _share_of(column(_ORD_ACC), ctrl_orders),
+        column("contacts"),
+        column("countries"),
+        column(_OUT_LEGS),
+        np.minimum(_share_of(column(_OUT_ACC), acc_year), 1.0),
+        _share_of(column(_OUT_TP), out_ctrl),
+        _share_of(column(_OUT_LIC), out_ctrl),
+        _share_of(column(_PAYER3), ctrl_orders),
+        _share_of(column(_CASH), ctrl_orders),
+        _share_of(column(_DECLINED), ctrl_orders),
+        _share_of(column(_RUSH), ctrl_orders),
+        _share_of(column(_SPLIT), ctrl_orders),
+        np.maximum(age, 0),
+        registered,
         (capacity >= 0).astype(np.float64),
         (capacity == 0).astype(np.float64),
         np.where(has_capacity, np.minimum(per_capacity, _RATIO_CAP), 0.0),
@@ -850,4 +981,4 @@ def _rows(inputs: Sequence[RowInputs]) -> np.ndarray:
 
 
 def _vector(state: _Party, today: int) -> np.ndarray:
-    return _rows([_row_inputs(state, today)])[0]
+    return _rows([_row_inputs(state, today, *state.totals(today))])[0]

@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from detectors.anomaly.features import FEATURE_NAMES, PartyFeatures, day_of
 from detectors.anomaly.train import iter_records
 from detectors.engine import Reference
+from tests.detectors.anomaly import _build
 from tests.detectors.anomaly._build import ODD, T0, VENDOR, market
 
 COL = {name: i for i, name in enumerate(FEATURE_NAMES)}
@@ -179,3 +180,66 @@ def test_rows_of_a_batch_equal_rows_one_at_a_time(records):
     assert batch.tobytes() == np.vstack(singles).tobytes()
     assert features.row_inputs("nobody", records[-1].time) is None
     assert PartyFeatures.rows([]).shape == (0, len(FEATURE_NAMES))
+
+
+def test_judged_rows_are_the_activity_floor_row_inputs_and_evidence(records):
+    """``judged`` (the detector's one pass) agrees with ``activity``, ``row_inputs`` and
+    ``evidence_snapshot`` asked one by one, late days included."""
+    features = PartyFeatures()
+    for record in records:
+        touched = features.update(record)
+        today = day_of(record.time)
+        for day in (today, today - 40):
+            expected = []
+            for party in touched:
+                accelerators, events = features.activity(party, day)
+                if accelerators >= 64 or events >= 12:
+                    expected.append((party, features.row_inputs(party, day), features.evidence_snapshot(party, day)))
+            assert features.judged(touched, day, 64, 12) == expected
+
+
+def test_facts_follow_the_registry_entity_a_record_carries():
+    """Facts are rebuilt only when a record carries another registry entity object: a
+    registry update (a new object) must still reach the row."""
+    events = market(seed=4, buyers=2, days=120, odd=False)
+    change = T0 + dt.timedelta(days=60)
+    update = _build.entity("ent-cloud-00", "Cloud 00 Ltd", "JP", "distributor", None, change)
+    events.append({**update, "event_id": "ent-ent-cloud-00-v2"})
+    events.sort(key=lambda e: (e["event_time"], e["event_id"]))
+    features = PartyFeatures()
+    rows = []
+    for record in iter_records(events, Reference()):
+        if "ent-cloud-00" in features.update(record):
+            rows.append((record.time, features.raw("ent-cloud-00", record.time)))
+    before = [raw for t, raw in rows if t < change]
+    after = [raw for t, raw in rows if t > change]
+    assert before and after
+    assert all(raw["capacity_known"] == 1.0 and raw["type_compute"] == 1.0 for raw in before)
+    assert all(raw["capacity_known"] == 0.0 and raw["type_resale"] == 1.0 for raw in after)
+
+
+def test_the_least_recent_counterparty_is_evicted_at_the_cap():
+    """At the cap the oldest contact goes (ties: the smallest id); contacts older than a
+    year go first, all of them; the day floor stays a lower bound throughout."""
+    from detectors.anomaly.features import WINDOW_LONG, _Party
+
+    features = PartyFeatures(max_counterparties=3)
+    party = _Party(1000)
+
+    def contact(other: str, day: int) -> dict[str, int]:
+        features._contact(party, other, day)
+        assert party.floors[0] <= min(party.contacts.values())
+        return dict(party.contacts)
+
+    contact("b", 1000)
+    contact("a", 1000)
+    contact("c", 1001)
+    assert contact("d", 1002) == {"b": 1000, "c": 1001, "d": 1002}  # a: oldest day, smallest id
+    assert contact("b", 1003) == {"b": 1003, "c": 1001, "d": 1002}  # seen again: no eviction
+    assert contact("e", 1004) == {"b": 1003, "d": 1002, "e": 1004}
+    later = 1001 + WINDOW_LONG  # a year after 1001: 1001 and before are out of the window
+    party.contacts["old1"] = party.contacts["old2"] = 900  # kept from long ago (e.g. a late record)
+    party.floors[0] = 900
+    # Both old ones dropped, then still one over the cap: the oldest of the rest.
+    assert contact("f", later) == {"b": 1003, "e": 1004, "f": later}
+    assert contact("g", later) == {"e": 1004, "f": later, "g": later}

@@ -106,3 +106,40 @@ def test_fast_scoring_equals_sklearn_score_samples(X):
     probe = np.vstack([X[:100], matrix(seed=5, rows=100) * 3.0, np.zeros((1, X.shape[1]))])
     expected = -model.forest_.score_samples(model.transform(probe))
     assert np.array_equal(model.score_many(probe), expected)
+
+
+@pytest.mark.parametrize("max_features", [1.0, 0.5])
+def test_both_tree_walks_equal_sklearn_on_small_and_large_batches(X, max_features):
+    """Small batches take the vectorised walk, large ones sklearn's C walk (``_C_WALK_ROWS``);
+    both must give sklearn's scores bit for bit, also when each tree sees a feature subset."""
+    from detectors.anomaly import model as M
+
+    model = AnomalyModel(n_estimators=40, max_features=max_features, random_state=4).fit(X, FEATURE_NAMES)
+    probe = np.vstack([matrix(seed=6, rows=M._C_WALK_ROWS + 50) * 2.0, X[:50]])
+    expected = -model.forest_.score_samples(model.transform(probe))
+    assert np.array_equal(model.score_many(probe), expected)  # one large batch
+    small = np.concatenate([model.score_many(probe[i : i + 37]) for i in range(0, len(probe), 37)])
+    assert np.array_equal(small, expected)
+    scaled = model.transform(probe[:100])
+    model._flat_scores(scaled)  # compiled
+    data = scaled.astype(np.float32)
+    assert np.array_equal(model._vector_walk(data), model._sklearn_walk(data))
+
+
+def test_repeated_rows_are_scored_once_with_the_same_score(X):
+    model = _fit(X)
+    probe = np.vstack([X[:5], X[:5], X[2:3], -X[:1]])
+    scores = model.score_many(probe)
+    assert np.array_equal(scores[:5], scores[5:10])
+    assert scores[10] == scores[2]
+    assert np.array_equal(scores, -model.forest_.score_samples(model.transform(probe)))
+
+
+def test_a_row_with_nan_is_walked_as_sklearn_does(X):
+    """sklearn sends a missing value where the training data went at each split; the
+    vectorised walk has no such rule, so such a row takes sklearn's walk."""
+    model = _fit(X)
+    probe = X[:20].copy()
+    probe[:, COL["accelerators_90d"]] = np.nan
+    expected = -model.forest_.score_samples(model.transform(probe))
+    assert np.array_equal(model.score_many(probe), expected)
