@@ -38,6 +38,7 @@ class LineFacts:
     heading: Any  # the unrelated heading (8504, 8536, 8544) its HTS code falls under, or None
     value_heading: Any  # the heading a line of no known family is valued against: by HTS, else by its description
     unit_max: float | None  # most one unit is plausibly worth (family, else ``value_heading``), or None if unknown
+    negative_worth: bool  # ``unit_max`` below zero (no catalogue entry is): misdescription's value bound needs none
 
 
 _MEMO: dict[tuple[str, str | None, str | None], LineFacts] = {}
@@ -88,6 +89,7 @@ def _work_out(line: Any, catalogue: Any) -> LineFacts:
         heading=heading,
         value_heading=value_heading,
         unit_max=unit_max,
+        negative_worth=unit_max is not None and unit_max < 0,
     )
 
 

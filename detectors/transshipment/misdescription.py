@@ -22,7 +22,7 @@ from detectors.alerts import Finding
 from detectors.reference.countries import DEFAULT_SCOPE
 from detectors.transshipment.report import evidence_of, goods, make_finding, usd, who
 from detectors.transshipment.routes import classify_destination
-from detectors.transshipment.lines import line_facts
+from detectors.transshipment.lines import LineFacts, line_facts
 from detectors.transshipment.settings import Settings
 from detectors.transshipment.state import Leg, State
 from detectors.transshipment.timeline import US_PER_DAY
@@ -36,10 +36,52 @@ UNRELATED_HEADING_VALUE = "unrelated_heading_value"
 VALUE_ABOVE_DESCRIPTION = "value_above_description"
 
 
+def _may_flag_a_line(items: tuple[Any, ...], facts: list[LineFacts], declared_value: float, settings: Settings) -> bool:
+    """False only when ``misdescribed_lines`` cannot flag any line, judged line by line from
+    a bound on its unit value (most shipments: cables under 8544 worth a few dollars,
+    switches and servers within their price range, GPUs under their own heading).
+
+    A line's unit value is what the declared value leaves after the other lines' expected
+    maxima, over its quantity: at most ``declared_value / quantity`` while no line's
+    expected worth is negative (none is in the catalogue; if one were, nothing is bounded
+    here). Float subtraction and division are monotone, so a line whose bound fails a
+    test fails it in ``misdescribed_lines`` too.
+    """
+    whole = max(declared_value, 0.0)
+    minimum = settings.misdescription_min_unit_value_usd
+    widen = 1 + settings.match_value_tolerance
+    for item, fact in zip(items, facts):
+        if fact.negative_worth:
+            return True
+        family = fact.family
+        if family is not None and family.is_accelerator and item.accelerators > 0:
+            if fact.heading is not None:
+                return True  # a GPU under an unrelated heading, whatever its value
+            continue
+        bound = whole / item.quantity
+        if bound < minimum:
+            continue
+        if family is None:
+            heading = fact.value_heading
+            if heading is not None and bound > heading.typical_unit_value_usd.max * widen:
+                return True
+        elif bound > family.unit_value_usd.max * widen or (
+                fact.heading is not None and bound > fact.heading.typical_unit_value_usd.max):
+            return True
+    return False
+
+
 def misdescribed_lines(items: tuple[Any, ...], declared_value: float, catalogue: Any,
                        settings: Settings) -> tuple[tuple[str, str, int, float, str], ...]:
     """``(product, hts, quantity, unit value, reason)`` for each misdescribed line."""
     facts = [line_facts(item, catalogue) for item in items]
+    if not _may_flag_a_line(items, facts, declared_value, settings):
+        return ()
+    return _flag_lines(items, facts, declared_value, settings)
+
+
+def _flag_lines(items: tuple[Any, ...], facts: list[LineFacts], declared_value: float,
+                settings: Settings) -> tuple[tuple[str, str, int, float, str], ...]:
     smallest = min(item.quantity for item in items)
     if declared_value / smallest < settings.misdescription_min_unit_value_usd and not any(
         fact.heading is not None for fact in facts

@@ -16,9 +16,9 @@ licence destinations whose licence the feed does not show) is doing regional
 distribution and is not reported. One alert per party (``pattern_key``
 ``pass_through_ratio``), updated as the window's evidence grows.
 
-Cost: per-day sums kept in state (``State.ratio_bounds``) bound what the window can
-hold, so an export that cannot reach the ratio or the minimum is settled without
-reading the party's legs (exact: the concerning re-exports are at most every export's
+Cost: per-day sums kept in state (``State.most_received``, ``most_exported``,
+``least_received``) bound what the window can hold, so an export that cannot reach the
+ratio or the minimum is settled without reading the party's legs (exact: the concerning re-exports are at most every export's
 family counts, the received at least one party's receipts on whole days, and float
 division is monotone); only exports that might fire read the window.
 """
@@ -46,9 +46,12 @@ def check_export(leg: Leg, state: State, since: int, settings: Settings, ref: An
     party = state.canonical(leg.shippers)
     info = state.party(party)
     window_start = max(since, leg.t - int(settings.reexport_max_dwell_days * US_PER_DAY))
-    most_in, least_in, most_out = state.ratio_bounds(leg.shippers, window_start, leg.t)
-    if not most_in or most_out < settings.pass_through_min_accelerators:
-        return []  # nothing received, or too little exported to reach the minimum
+    if not state.most_received(leg.shippers, window_start, leg.t):
+        return []  # nothing received
+    most_out = state.most_exported(leg.shippers, window_start, leg.t)
+    if most_out < settings.pass_through_min_accelerators:
+        return []  # too little exported to reach the minimum
+    least_in = state.least_received(leg.shippers, window_start, leg.t)
     if least_in and most_out / least_in < settings.pass_through_ratio:
         return []  # even every export over the fewest received stays below the ratio
     received: dict[str, Leg] = {}

@@ -19,6 +19,7 @@ cycle and are left out of the garbage collector's traversals (``gc=False``).
 from __future__ import annotations
 
 import bisect
+import heapq
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -221,13 +222,18 @@ class State:
     # exported by it (``match_out``).
     match_in: dict[tuple, list[tuple[int, str]]] = field(default_factory=dict)
     match_out: dict[tuple, list[tuple[int, str]]] = field(default_factory=dict)
-    # Ratio bounds (``ratio_bounds``): party -> day -> controlled accelerators it received
+    # Ratio bounds (``most_received`` ...): party -> day -> controlled accelerators it received
     # (``day_in``), and family counts of its exports (``day_out``), over kept legs.
     day_in: dict[str, dict[int, int]] = field(default_factory=dict)
     day_out: dict[str, dict[int, int]] = field(default_factory=dict)
     hops_into: dict[str, list[str]] = field(default_factory=dict)  # outbound leg -> inbound legs of its hops
     orders_by_number: dict[str, list[str]] = field(default_factory=dict)  # order_id -> event ids
     orders_to: dict[str, list[str]] = field(default_factory=dict)  # ship-to party -> event ids by (t, id)
+    # What ``prune`` forgets first: heaps of (t, leg key) and (t, order event id), so a prune
+    # reads only the facts it removes. A merge that moves a leg earlier pushes its new time;
+    # the entry left behind no longer matches the leg's time and is skipped when it surfaces.
+    leg_times: list[tuple[int, str]] = field(default_factory=list)
+    order_times: list[tuple[int, str]] = field(default_factory=list)
 
     # -- time ----------------------------------------------------------------------------
     def horizon(self, now: int, memory_us: int) -> int:
@@ -288,6 +294,8 @@ class State:
             self._unindex_leg(previous)
         self.legs[leg.key] = leg
         self._index_leg(leg)
+        if previous is None or previous.t != leg.t:
+            heapq.heappush(self.leg_times, (leg.t, leg.key))
         return previous
 
     def _index_leg(self, leg: Leg) -> None:
@@ -381,27 +389,24 @@ class State:
                     if not days:
                         del index[party]
 
-    def ratio_bounds(self, parties: Iterable[str], since: int, until: int) -> tuple[int, int, int]:
-        """Bounds on what ``ratio`` counts over the parties' legs with ``since <= t <= until``,
-        read from per-day sums (cost: days in the window, not legs):
+    # Bounds on what ``ratio`` counts over the parties' legs with ``since <= t <= until``, read
+    # from per-day sums (cost: days in the window, not legs); ``ratio`` asks for each only
+    # when the ones before have not settled the question.
+    def most_received(self, parties: Iterable[str], since: int, until: int) -> int:
+        """The most accelerators received: every leg of every day the window touches."""
+        return _days_total(self.day_in, parties, since // US_PER_DAY, until // US_PER_DAY)
 
-        * the most accelerators received (every leg of every day the window touches),
-        * the fewest received (one party's legs on days wholly inside the window),
-        * the most re-exported (family counts of every export on every day it touches).
-        """
+    def least_received(self, parties: Iterable[str], since: int, until: int) -> int:
+        """The fewest received: one party's legs on days wholly inside the window."""
         first, last = since // US_PER_DAY, until // US_PER_DAY
         inner_first = first if since == first * US_PER_DAY else first + 1
         inner_last = last if until == (last + 1) * US_PER_DAY - 1 else last - 1
-        most_in = least_in = most_out = 0
-        for party in parties:
-            received = self.day_in.get(party)
-            if received:
-                most_in += _days_sum(received, first, last)
-                least_in = max(least_in, _days_sum(received, inner_first, inner_last))
-            exported = self.day_out.get(party)
-            if exported:
-                most_out += _days_sum(exported, first, last)
-        return most_in, least_in, most_out
+        return max((_days_sum(received, inner_first, inner_last) for party in parties
+                    if (received := self.day_in.get(party))), default=0)
+
+    def most_exported(self, parties: Iterable[str], since: int, until: int) -> int:
+        """The most re-exported: family counts of every export on every day the window touches."""
+        return _days_total(self.day_out, parties, since // US_PER_DAY, until // US_PER_DAY)
 
     def _match_entries(self, leg: Leg) -> list[tuple[dict[tuple, list[tuple[int, str]]], tuple]]:
         """Where ``leg`` is a pass-through candidate: as received by each consignee, and as
@@ -465,6 +470,7 @@ class State:
     def put_order(self, order: OrderInfo) -> None:
         self.orders[order.id] = order
         self._index_order(order)
+        heapq.heappush(self.order_times, (order.t, order.id))
 
     def _index_order(self, order: OrderInfo) -> None:
         self.orders_by_number.setdefault(order.order_id, []).append(order.id)
@@ -491,9 +497,8 @@ class State:
     # -- pruning ---------------------------------------------------------------------------
     def prune(self, before: int) -> None:
         """Forget legs, hops, orders, purchases and parties older than ``before``."""
-        old_legs = [leg for leg in self.legs.values() if leg.t < before]
         touched_parties: set[str] = set()
-        for leg in old_legs:
+        for leg in _pop_before(self.leg_times, before, self.legs):
             del self.legs[leg.key]
             for event_id in leg.ids:
                 self.report_leg.pop(event_id, None)
@@ -520,8 +525,7 @@ class State:
                     del keys[:bisect.bisect_left(keys, oldest_kept)]  # sorted: the forgotten legs lead
                     if not keys:
                         del index[party]
-        old_orders = [order for order in self.orders.values() if order.t < before]
-        for order in old_orders:
+        for order in _pop_before(self.order_times, before, self.orders):
             del self.orders[order.id]
             _remove(self.orders_by_number, order.order_id, order.id)
             _remove(self.orders_to, order.ship_to, order.id)
@@ -531,8 +535,10 @@ class State:
                 del self.purchases[point]
         for party_id in [p for p, info in self.parties.items() if info.t < before]:
             del self.parties[party_id]
-        for party_id in list(self.addresses):
-            kept = {a: t for a, t in self.addresses[party_id].items() if t >= before}
+        for party_id, known in list(self.addresses.items()):
+            if min(known.values()) >= before:
+                continue  # the common case: every address seen lately
+            kept = {a: t for a, t in known.items() if t >= before}
             if kept:
                 self.addresses[party_id] = kept
             else:
@@ -648,6 +654,10 @@ _CONSIGNEE_COUNTRY_AT = _LEG_FIELDS.index("consignee_country")
 _ADDRESS_TABLE = Table(("party", "str"), ("address", "str"), ("t", "time"))
 
 
+def _days_total(index: dict[str, dict[int, int]], parties: Iterable[str], first: int, last: int) -> int:
+    return sum(_days_sum(days, first, last) for party in parties if (days := index.get(party)))
+
+
 def _days_sum(days: dict[int, int], first: int, last: int) -> int:
     if last < first:
         return 0
@@ -655,6 +665,18 @@ def _days_sum(days: dict[int, int], first: int, last: int) -> int:
         return sum(total for day, total in days.items() if first <= day <= last)
     get = days.get
     return sum(get(day, 0) for day in range(first, last + 1))
+
+
+def _pop_before(times: list[tuple[int, str]], before: int, facts: dict[str, Any]) -> list[Any]:
+    """Pop the (t, key) entries older than ``before`` off the heap ``times``; the facts they
+    still describe (same key, same time), each once."""
+    found = []
+    while times and times[0][0] < before:
+        t, key = heapq.heappop(times)
+        fact = facts.get(key)
+        if fact is not None and fact.t == t:
+            found.append(fact)
+    return found
 
 
 def _purchase_time(purchase: Purchase) -> int:

@@ -114,7 +114,9 @@ def test_ratio_bounds_hold_what_a_scan_counts(raw, merged, since, until, parties
                 if leg.accelerators > 0}
     exported = {leg.key: leg for p in parties for leg in state.window(state.outbound, p, since, until)
                 if leg.accelerators > 0 and leg.is_export}
-    most_in, least_in, most_out = state.ratio_bounds(parties, since, until)
+    most_in, least_in, most_out = (state.most_received(parties, since, until),
+                                   state.least_received(parties, since, until),
+                                   state.most_exported(parties, since, until))
     total_in = sum(leg.accelerators for leg in received.values())
     assert least_in <= total_in <= most_in
     assert sum(count for leg in exported.values() for _, count in leg.families) <= most_out

@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from detectors.engine.records import classify_line
+from detectors.transshipment.lines import line_facts
 from tests.detectors.transshipment.builders import (
     FINAL_HK,
     HUB_SG,
@@ -18,7 +25,7 @@ from tests.detectors.transshipment.builders import (
     run,
     shipment,
 )
-from detectors.transshipment.misdescription import misdescribed_lines
+from detectors.transshipment.misdescription import _flag_lines, _may_flag_a_line, misdescribed_lines
 from detectors.transshipment.settings import Settings
 
 SETTINGS = Settings.from_thresholds(REF.thresholds)
@@ -86,3 +93,42 @@ def test_line_classification():
     assert [reason for *_, reason in dear] == ["unrelated_heading_value"]
     hinted = (classify_line(item("CONTACTOR CONTROLLER X2", 10), classify),)  # no HTS: the description says it
     assert [r for *_, r in misdescribed_lines(hinted, 300_000.0, REF.catalogue, SETTINGS)] == ["unrelated_heading_value"]
+
+
+LINE_PRODUCTS = ("H100-SXM5-80GB", "HGX-H100-8GPU", "POWER ADAPTER 240W", "DATA CABLE UNBRANDED", "IB-SWITCH-NDR",
+                 "CPU-SERVER-2S", "STATIC CONVERTER UNIT", "CONTACTOR CONTROLLER X2", "UNKNOWN WIDGET", "H20-96GB")
+
+
+@given(st.lists(st.tuples(st.sampled_from(LINE_PRODUCTS), st.integers(1, 500),
+                          st.sampled_from((None, "8504.40", "8536.50", "8544.42", "8471.50"))), min_size=1, max_size=3),
+       st.one_of(st.floats(0, 5e7, allow_nan=False), st.sampled_from((0.999, 1.0, 1.001, 1.2))),
+       st.sampled_from((0.0, 0.2, 0.5)), st.sampled_from((0.0, 1.0, 3000.0, 5e5)))
+@settings(max_examples=400)
+def test_the_value_bound_never_hides_a_misdescribed_line(raw, value, tolerance, minimum):
+    """``misdescribed_lines`` skips the line-by-line attribution when a bound says no line can
+    be flagged; the attribution itself must then find nothing. A ``value`` below 2 puts the
+    first line's attributed unit value at that multiple of its ceiling (the edge)."""
+    tuned = dataclasses.replace(SETTINGS, match_value_tolerance=tolerance, misdescription_min_unit_value_usd=minimum)
+    items = tuple(classify_line(item(p, q, hts=h), REF.catalogue) for p, q, h in raw)
+    facts = [line_facts(i, REF.catalogue) for i in items]
+    declared = value
+    if value < 2:
+        others = sum(i.quantity * (f.unit_max or 0.0) for i, f in zip(items[1:], facts[1:]))
+        ceiling = max(minimum, (facts[0].unit_max or 0.0) * (1 + tolerance))
+        declared = others + items[0].quantity * ceiling * value
+    found = _flag_lines(items, facts, declared, tuned)
+    assert not found or _may_flag_a_line(items, facts, declared, tuned)
+    assert misdescribed_lines(items, declared, REF.catalogue, tuned) == found
+
+
+def test_a_negative_catalogue_price_turns_the_bound_off():
+    family = REF.catalogue.family("POWER-ADAPTER")
+    odd = dataclasses.replace(family, unit_value_usd=dataclasses.replace(family.unit_value_usd, max=-1e6))
+    catalogue = dataclasses.replace(REF.catalogue, products=tuple(odd if p is family else p
+                                                                  for p in REF.catalogue.products), _memo={})
+    # 100 adapters at $100 each are no GPUs, but at minus $1M each they make the switch look dear.
+    items = (classify_line(item("POWER ADAPTER 240W", 100), catalogue),
+             classify_line(item("IB-SWITCH-NDR", 1), catalogue))
+    facts = [line_facts(i, catalogue) for i in items]
+    assert _may_flag_a_line(items, facts, 10_000.0, SETTINGS)
+    assert [r for *_, r in misdescribed_lines(items, 10_000.0, catalogue, SETTINGS)] == ["value_above_description"]
