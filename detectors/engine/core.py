@@ -20,6 +20,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Sequence
+from operator import attrgetter
 from typing import Any, Protocol
 
 from detectors.alerts import AlertBook, Finding
@@ -70,6 +71,10 @@ def state_size_bytes(detector: Detector) -> int:
     Serialises everything, so it costs time in proportion to the state.
     """
     return len(json.dumps(detector.to_state(), separators=(",", ":"), default=str))
+
+
+_EVENT_ID = attrgetter("event_id")
+_EVENT_TIME = attrgetter("event_time")
 
 
 def _utcnow() -> dt.datetime:
@@ -149,7 +154,9 @@ class Engine:
     def _run(self, events: list[Event], detected_at: dt.datetime | None) -> list[Alert]:
         if not events:
             return []
-        events.sort(key=lambda e: (e.event_time, e.event_id))
+        # (event time, event id) order by two stable sorts on C-level keys: no key tuple per event
+        events.sort(key=_EVENT_ID)
+        events.sort(key=_EVENT_TIME)
         findings: list[Finding] = []
         segment: list[TradeRecord] = []
         change = ReferenceChange()
