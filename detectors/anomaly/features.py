@@ -193,6 +193,7 @@ class _Party:
         "countries",
         "evidence",
         "floors",
+        "contacts_by_day",
         "entity",
         "_traits",
         "_starts",
@@ -212,6 +213,9 @@ class _Party:
         # Lower bounds of the days in ``contacts`` and ``countries`` (derived, not saved):
         # while above a window's horizon, everything in them is inside it (see _count_since).
         self.floors = [_NO_DAY, _NO_DAY]
+        # Whether ``contacts`` iterates in day order (derived, not saved): then the least
+        # recently seen are the first, and evicting one at the cap need not look at all.
+        self.contacts_by_day = True
         # The registry entity ``facts`` were last taken from (derived, not saved): the same
         # entity object gives the same facts, so a touch need not rebuild them.
         self.entity: Any = None
@@ -345,6 +349,8 @@ class _Party:
     def _rebuild(self) -> None:
         """Derive the window totals and day floors from the saved fields."""
         self.floors = [min(self.contacts.values(), default=_NO_DAY), min(self.countries.values(), default=_NO_DAY)]
+        days = list(self.contacts.values())
+        self.contacts_by_day = all(a <= b for a, b in zip(days, days[1:])) and (not days or days[-1] <= self.last)
         buckets = self.buckets
         for w, window in enumerate(_WINDOWS):
             horizon = self.last - window
@@ -500,6 +506,7 @@ class PartyFeatures:
         self.evidence_keep = evidence_keep
         self._parties: dict[str, _Party] = {}
         self._legs: dict[str, int] = {}  # shipment_id -> day first counted
+        self._legs_by_day: dict[int, list[str]] = {}  # the same, by day (derived): what to prune
         self._latest_day = 0
         self._tp = frozenset(self.countries.transshipment_points)
         self._licence_cache: dict[str, bool] = {}
@@ -598,6 +605,7 @@ class PartyFeatures:
         if seen is not None and day - seen <= LEG_DEDUP_DAYS:
             return ()  # the same leg, reported by a second feed
         self._legs[event.shipment_id] = day
+        self._legs_by_day.setdefault(day, []).append(event.shipment_id)
         controlled, total = _dc_accelerators(leg.items)
         value = int(round(event.declared_value_usd)) if controlled > 0 else 0
         destination = event.destination_country
@@ -660,24 +668,42 @@ class PartyFeatures:
     def _contact(self, party: _Party, other: str, day: int) -> None:
         contacts = party.contacts
         seen = contacts.get(other)
-        if seen is not None:
-            if day > seen:
-                contacts[other] = day
+        if seen is not None and day <= seen:
             return
+        # No contact's day is after the party's ``last``: one seen on that day goes last in
+        # day order. A late record's day may belong anywhere: the order is lost.
+        if day < party.last:
+            party.contacts_by_day = False
+        elif seen is not None:
+            del contacts[other]  # re-inserted last
         contacts[other] = day
-        floors = party.floors
-        if day < floors[0]:
-            floors[0] = day
+        if seen is not None:
+            return
+        if day < party.floors[0]:
+            party.floors[0] = day
         if len(contacts) > self.max_counterparties:
-            horizon = day - WINDOW_LONG
-            if floors[0] <= horizon:  # else none is that old
-                for key in [k for k, d in contacts.items() if d <= horizon]:
-                    del contacts[key]
-            if len(contacts) > self.max_counterparties:
-                # Drop the least recently seen (ties: smallest id), deterministic.
-                oldest, oldest_day = min(contacts.items(), key=_DAY_THEN_ID)
-                del contacts[oldest]
-                floors[0] = oldest_day  # still a lower bound of what is left
+            self._evict_contacts(party, day)
+
+    def _evict_contacts(self, party: _Party, day: int) -> None:
+        """Over the cap: drop every contact older than the longest window, then, if still
+        over, the least recently seen (ties: smallest id), deterministic."""
+        if not party.contacts_by_day:
+            party.contacts = dict(sorted(party.contacts.items(), key=_DAY_THEN_ID))
+            party.contacts_by_day = True
+        contacts = party.contacts
+        horizon = day - WINDOW_LONG
+        oldest, oldest_day = next(iter(contacts.items()))
+        while oldest_day <= horizon:  # never the contact just seen, on ``day``
+            del contacts[oldest]
+            oldest, oldest_day = next(iter(contacts.items()))
+        if len(contacts) > self.max_counterparties:
+            ties = []
+            for key, seen in contacts.items():
+                if seen != oldest_day:
+                    break
+                ties.append(key)
+            del contacts[min(ties)]
+        party.floors[0] = next(iter(contacts.values()))  # the oldest left: a lower bound
 
     @staticmethod
     def _country(party: _Party, country: str, day: int) -> None:
@@ -699,8 +725,10 @@ class PartyFeatures:
         # Twice the dedup window: a record arriving up to LEG_DEDUP_DAYS late still finds
         # every leg it could duplicate, so when pruning runs never changes a decision.
         horizon = day - 2 * LEG_DEDUP_DAYS
-        for key in [k for k, d in self._legs.items() if d < horizon]:
-            del self._legs[key]
+        for old in [d for d in self._legs_by_day if d < horizon]:
+            for key in self._legs_by_day.pop(old):
+                if self._legs.get(key) == old:  # not counted again since
+                    del self._legs[key]
 
     def prune(self, as_of: dt.datetime | int, idle_days: int = 2 * WINDOW_LONG) -> int:
         """Forget parties idle for ``idle_days`` (their windows are empty); returns how many.
@@ -832,7 +860,7 @@ class PartyFeatures:
 
     def load_state(self, state: Mapping[str, Any]) -> None:
         if not state:
-            self._parties, self._legs, self._latest_day = {}, {}, 0
+            self._parties, self._legs, self._legs_by_day, self._latest_day = {}, {}, {}, 0
             return
         if state.get("format") != _STATE_FORMAT:
             raise ValueError(
@@ -843,7 +871,10 @@ class PartyFeatures:
         pids = sorted(str(pid) for pid in state["parties"])
         parties = {str(pid): _Party.from_state(p, pids, latest) for pid, p in state["parties"].items()}
         legs = {str(key): int(day) for day, keys in state["legs"] for key in keys}
-        self._latest_day, self._parties, self._legs = latest, parties, legs
+        by_day: dict[int, list[str]] = {}
+        for key, day in legs.items():
+            by_day.setdefault(day, []).append(key)
+        self._latest_day, self._parties, self._legs, self._legs_by_day = latest, parties, legs, by_day
 
     def state_bytes(self) -> dict[str, float]:
         """JSON bytes of the state per party: mean, max and the shared leg index."""

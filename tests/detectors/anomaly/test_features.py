@@ -220,26 +220,61 @@ def test_facts_follow_the_registry_entity_a_record_carries():
 
 def test_the_least_recent_counterparty_is_evicted_at_the_cap():
     """At the cap the oldest contact goes (ties: the smallest id); contacts older than a
-    year go first, all of them; the day floor stays a lower bound throughout."""
-    from detectors.anomaly.features import WINDOW_LONG, _Party
+    year go first, all of them; late records (out of day order) change none of that; the
+    day floor stays a lower bound throughout."""
+    from detectors.anomaly.features import _Party
 
     features = PartyFeatures(max_counterparties=3)
-    party = _Party(1000)
+    party = _Party(900)
 
-    def contact(other: str, day: int) -> dict[str, int]:
+    def contact(other: str, day: int, today: int | None = None) -> dict[str, int]:
+        party.last = max(party.last, today or day)  # as ``_touch`` leaves it
         features._contact(party, other, day)
         assert party.floors[0] <= min(party.contacts.values())
-        return dict(party.contacts)
+        return dict(sorted(party.contacts.items()))
 
+    assert contact("old2", 900) == {"old2": 900}
+    assert contact("old1", 900) == {"old1": 900, "old2": 900}
     contact("b", 1000)
-    contact("a", 1000)
-    contact("c", 1001)
-    assert contact("d", 1002) == {"b": 1000, "c": 1001, "d": 1002}  # a: oldest day, smallest id
-    assert contact("b", 1003) == {"b": 1003, "c": 1001, "d": 1002}  # seen again: no eviction
-    assert contact("e", 1004) == {"b": 1003, "d": 1002, "e": 1004}
-    later = 1001 + WINDOW_LONG  # a year after 1001: 1001 and before are out of the window
-    party.contacts["old1"] = party.contacts["old2"] = 900  # kept from long ago (e.g. a late record)
-    party.floors[0] = 900
-    # Both old ones dropped, then still one over the cap: the oldest of the rest.
-    assert contact("f", later) == {"b": 1003, "e": 1004, "f": later}
-    assert contact("g", later) == {"e": 1004, "f": later, "g": later}
+    # A late record (day 1100 seen on 1265): the oldest goes, ties by id.
+    assert contact("x", 1100, today=1265) == {"b": 1000, "old2": 900, "x": 1100}
+    assert contact("b", 1200, today=1265) == {"b": 1200, "old2": 900, "x": 1100}  # seen again: no eviction
+    assert not party.contacts_by_day  # b's new day is out of order
+    # 900 is now more than a year ago: dropped first, and then no one else need go.
+    assert contact("y", 1266) == {"b": 1200, "x": 1100, "y": 1266}
+    assert contact("z", 1267) == {"b": 1200, "y": 1266, "z": 1267}  # x, the oldest, not b
+    assert contact("w", 1267) == {"w": 1267, "y": 1266, "z": 1267}
+    assert contact("v", 1267) == {"v": 1267, "w": 1267, "z": 1267}
+    assert contact("u", 1267) == {"v": 1267, "w": 1267, "z": 1267}  # a tie: the smallest id, just seen
+
+
+def test_legs_are_pruned_as_a_full_scan_would(records):
+    """The leg index prunes by day; the result must be the full scan's, also for a leg
+    counted again (reported once more after the dedup window) and after a reload."""
+    import msgspec
+
+    from detectors.anomaly.features import LEG_DEDUP_DAYS
+    from detectors.engine.records import ShipmentRecord
+
+    class Scanning(PartyFeatures):
+        def _prune_legs(self, day: int) -> None:
+            horizon = day - 2 * LEG_DEDUP_DAYS
+            for key in [k for k, d in self._legs.items() if d < horizon]:
+                del self._legs[key]
+
+    stream = list(records)
+    legs = [r for r in records if isinstance(r, ShipmentRecord)]
+    for n, leg in enumerate(legs[:: max(1, len(legs) // 8)]):  # reported again 40 days on
+        again = msgspec.structs.replace(leg.event, event_id=f"again-{n}", event_time=leg.time + dt.timedelta(days=40))
+        stream.append(msgspec.structs.replace(leg, event=again))
+    stream.sort(key=lambda r: (r.time, r.event_id))
+    indexed, scanning = PartyFeatures(), Scanning()
+    for n, record in enumerate(stream):
+        indexed.update(record)
+        scanning.update(record)
+        assert indexed._legs == scanning._legs
+        if n == len(stream) // 2:
+            reloaded = PartyFeatures()
+            reloaded.load_state(json.loads(json.dumps(indexed.to_state())))
+            indexed = reloaded
+    assert indexed.to_state() == scanning.to_state()
