@@ -151,20 +151,9 @@ class ScreeningDetector:
 
     def observe(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
         self._screener.sync(ref)
-        findings: list[Finding] = []
         if len(records) > 1:
             records = sorted(records, key=_TIME_ORDER)
-        for record in records:
-            moment = record.event.event_time
-            previous = self._latest
-            if previous is None or moment > previous:
-                self._latest = moment
-                if self._rule_ahead and moment >= self._rule_from:
-                    self._rule_ahead = False
-                    if previous is not None:
-                        findings.extend(self._rule_came_into_force(moment, ref))
-            self._observe(record, ref, findings)
-        return findings
+        return self._documents(records, ref)
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
         self._screener.sync(ref)
@@ -216,57 +205,69 @@ class ScreeningDetector:
             findings.extend(self._owner_change(pid, ref, moment, again=True))
         return findings
 
-    def _observe(self, record: TradeRecord, ref: Any, findings: list[Finding]) -> None:
-        """Remember every party on the document; findings only for the few with a verdict.
+    def _documents(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
+        """Each document in turn: move business time on, remember every party on it, and
+        build findings only for the few parties with a verdict.
 
-        A party named in several roles is remembered once, under its first role's name,
-        and receives the goods if any of its roles does.
+        The detector's hot path (every party of every document), hence one loop over
+        locals. A party named in several roles is remembered once, under its first role's
+        name, and receives the goods if any of its roles does.
         """
-        if isinstance(record, OrderRecord):
-            parties, receiving = _ORDER_PARTIES(record), _ORDER_RECEIVING
-        else:
-            parties, receiving = _SHIPMENT_PARTIES(record), _SHIPMENT_RECEIVING
-        event_id = record.event.event_id
-        limit = self._screener.evidence_per_party
-        verdicts = self._screener.verdicts
-        remembered = self._parties
-        controlled: bool | None = None  # whether the document carries controlled items, once asked
-        handled: list[str] = []
-        reported: list[tuple[PartyRef, _Party, Verdict]] = []
-        for receives, party in zip(receiving, parties):
-            if party is None:
-                continue
-            pid = party.entity_id
-            if pid in handled:
-                memory = remembered[pid]
+        findings: list[Finding] = []
+        screener, remembered, affiliates = self._screener, self._parties, self._affiliates
+        limit, verdicts = screener.evidence_per_party, screener.verdicts
+        for record in records:
+            moment = record.event.event_time
+            previous = self._latest
+            if previous is None or moment > previous:
+                self._latest = moment
+                if self._rule_ahead and moment >= self._rule_from:
+                    self._rule_ahead = False
+                    if previous is not None:
+                        findings.extend(self._rule_came_into_force(moment, ref))
+            if isinstance(record, OrderRecord):
+                parties, receiving = _ORDER_PARTIES(record), _ORDER_RECEIVING
             else:
-                handled.append(pid)
-                memory = remembered.get(pid)
-                if memory is None:
-                    memory = remembered[pid] = _Party(party.name, party.country, party.address)
+                parties, receiving = _SHIPMENT_PARTIES(record), _SHIPMENT_RECEIVING
+            event_id = record.event.event_id
+            controlled: bool | None = None  # whether the document carries controlled items, once asked
+            handled: list[str] = []
+            reported: list[tuple[PartyRef, _Party, Verdict]] = []
+            for receives, party in zip(receiving, parties):
+                if party is None:
+                    continue
+                pid = party.entity_id
+                if pid in handled:
+                    memory = remembered[pid]
                 else:
-                    memory.name, memory.country = party.name, party.country
-                    if party.address is not None:
-                        memory.address = party.address
-                evidence = memory.evidence
-                if event_id not in evidence:
-                    evidence[event_id] = None
-                    while len(evidence) > limit:
-                        del evidence[next(iter(evidence))]  # the oldest
-                key = (pid, party.name, party.country, party.address)
-                verdict = verdicts.get(key)
-                if verdict is None:
-                    verdict = self._screener.verdict(key, ref)
-                if verdict is not NOTHING:
-                    reported.append((party, memory, verdict))
-                elif self._affiliates:
-                    memory.owner = None
-            if receives and not memory.receives_controlled:
-                if controlled is None:
-                    controlled = any(line.controlled for line in _lines(record))
-                memory.receives_controlled = controlled
-        for party, memory, verdict in reported:
-            findings.extend(self._document_findings(record, party, memory, verdict, ref))
+                    handled.append(pid)
+                    memory = remembered.get(pid)
+                    if memory is None:
+                        memory = remembered[pid] = _Party(party.name, party.country, party.address)
+                    else:
+                        memory.name, memory.country = party.name, party.country
+                        if party.address is not None:
+                            memory.address = party.address
+                    evidence = memory.evidence
+                    if event_id not in evidence:
+                        evidence[event_id] = None
+                        while len(evidence) > limit:
+                            del evidence[next(iter(evidence))]  # the oldest
+                    key = (pid, party.name, party.country, party.address)
+                    verdict = verdicts.get(key)
+                    if verdict is None:
+                        verdict = screener.verdict(key, ref)
+                    if verdict is not NOTHING:
+                        reported.append((party, memory, verdict))
+                    elif affiliates:
+                        memory.owner = None
+                if receives and not memory.receives_controlled:
+                    if controlled is None:
+                        controlled = any(line.controlled for line in _lines(record))
+                    memory.receives_controlled = controlled
+            for party, memory, verdict in reported:
+                findings.extend(self._document_findings(record, party, memory, verdict, ref))
+        return findings
 
     def _document_findings(self, record: TradeRecord, party: PartyRef, memory: _Party, verdict: Verdict,
                            ref: Any) -> list[Finding]:
