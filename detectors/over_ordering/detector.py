@@ -16,18 +16,29 @@ Rules (pattern keys, one alert per subject and pattern):
 Everything is a function of the records seen so far in (event time, event id) order, so
 a batch boundary never changes a decision, and the state (daily buckets per party) is
 plain JSON that resumes exactly where it stopped.
+
+Most records carry no controlled data-centre accelerators and only move a party's
+first and last day, so that path is kept short: each rule decides whether it fires from
+its figures before it builds a summary, details, related parties or evidence; group
+facts come from a memo per registry version (:mod:`detectors.over_ordering.groups`);
+a new day visits only the parties with something to expire
+(:mod:`detectors.over_ordering.expiry`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import re
+import operator
 import statistics
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from itertools import compress, count, islice
 from typing import Any
 
 from detectors.alerts import Finding
 from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.over_ordering.expiry import DueQueue
+from detectors.over_ordering.groups import GroupBook
 from detectors.over_ordering.parties import (
     RESALE_TYPES,
     business_type,
@@ -55,12 +66,51 @@ VERSION = 1
 TYPOLOGY = "over_ordering"
 PATTERNS = ("capacity", "group_capacity", "no_capacity", "first_order", "burst")
 _STATE_FORMAT = 1
-_ADDRESS_NOISE = re.compile(r"[^A-Z0-9]+")
 _UNITS = "controlled data-centre accelerators"
 
 
+@dataclass(frozen=True, slots=True)
+class _Limits:
+    """The thresholds every record needs, read once per batch rather than per record."""
+
+    window_days: int
+    leg_dedup_days: int
+    evidence_per_party: int
+
+    @classmethod
+    def of(cls, t: Mapping[str, Any]) -> _Limits:
+        return cls(int(t["window_days"]), int(t["leg_dedup_days"]), int(t["evidence_per_party"]))
+
+
+def _event_order(record: TradeRecord) -> tuple[dt.datetime, str]:
+    return record.event.event_time, record.event.event_id
+
+
+def _in_event_order(records: Sequence[TradeRecord]) -> bool:
+    """Whether ``records`` are sorted by (event time, event id), as the engine passes them.
+
+    Checking costs a fraction of sorting with a key function: times are compared in C
+    without building a key per record, and ids only where neighbours share a time."""
+    times = [record.event.event_time for record in records]
+    if any(map(operator.gt, times, islice(times, 1, None))):
+        return False
+    for i in compress(count(), map(operator.eq, times, islice(times, 1, None))):
+        if records[i].event.event_id > records[i + 1].event.event_id:
+            return False
+    return True
+
+
 def _order_volume(order: OrderRecord) -> tuple[int, int]:
-    return order.controlled_accelerators, int(round(order.controlled_value_usd))
+    """``controlled_accelerators`` and the rounded ``controlled_value_usd``, in one pass
+    over the lines (the same sums, added in the same order); ``(0, 0)`` without any
+    accelerators, the value then counting for nothing."""
+    accelerators = 0
+    value = 0
+    for line in order.lines:
+        if line.controlled and line.datacenter:
+            accelerators += line.accelerators
+            value += line.quantity * (line.unit_value_usd or 0.0)
+    return (accelerators, int(round(value))) if accelerators else (0, 0)
 
 
 def _shipment_volume(shipment: ShipmentRecord) -> tuple[int, int]:
@@ -68,15 +118,21 @@ def _shipment_volume(shipment: ShipmentRecord) -> tuple[int, int]:
 
     The leg's declared value when every item is such an item; otherwise the catalogue
     mid-price of those items (a mixed leg's declared value cannot be split reliably).
+    Counted in a plain loop: most legs carry one item, often not such an item.
     """
-    items = [i for i in shipment.items if i.controlled and i.datacenter and i.accelerators > 0]
-    if not items:
+    accelerators = matching = 0
+    for item in shipment.items:
+        if item.controlled and item.datacenter and item.accelerators > 0:
+            accelerators += item.accelerators
+            matching += 1
+    if not matching:
         return 0, 0
-    accelerators = sum(i.accelerators for i in items)
-    if len(items) == len(shipment.items):
+    if matching == len(shipment.items):
         return accelerators, int(round(shipment.event.declared_value_usd))
     value = sum(
-        (i.family.unit_value_usd.min + i.family.unit_value_usd.max) / 2 * i.quantity for i in items if i.family
+        (i.family.unit_value_usd.min + i.family.unit_value_usd.max) / 2 * i.quantity
+        for i in shipment.items
+        if i.controlled and i.datacenter and i.accelerators > 0 and i.family
     )
     return accelerators, int(round(value))
 
@@ -125,26 +181,6 @@ def _parent_party(party: PartyRef, ref: Any) -> Party | None:
     return None
 
 
-def _combined_capacity(entities: Sequence[Entity], head_id: str) -> int:
-    """The group's capacity, each data centre counted once.
-
-    Members declaring the same address describe one site, so only the largest of their
-    figures counts. The ultimate parent's own declaration is read as the group's
-    consolidated figure (due diligence asks the group what it can house): the group's
-    capacity is the larger of it and the members' deduplicated sum, never their total.
-    """
-    head = max((e.declared_capacity_accelerators or 0 for e in entities if e.entity_id == head_id), default=0)
-    by_site: dict[str, int] = {}
-    for entity in entities:
-        if entity.entity_id == head_id:
-            continue
-        capacity = entity.declared_capacity_accelerators or 0
-        site = _ADDRESS_NOISE.sub(" ", entity.address.upper()).strip() if entity.address else ""
-        key = f"addr:{entity.country}:{site}" if site else f"id:{entity.entity_id}"
-        by_site[key] = max(by_site.get(key, 0), capacity)
-    return max(head, sum(by_site.values()))
-
-
 class OverOrderingDetector:
     """Capacity, group, no-capacity, first-time and burst rules over rolling event-time windows."""
 
@@ -155,13 +191,28 @@ class OverOrderingDetector:
         self._legs: dict[str, int] = {}  # counted shipment_id -> day (a leg reported twice counts once)
         self._latest_day: int | None = None
         self._latest_time: dt.datetime | None = None
+        # Derived from the above (rebuilt on load, never stored):
+        self._expiry = DueQueue()  # party ids by the oldest day they hold
+        self._leg_expiry = DueQueue()  # shipment ids of ``_legs`` by their day
+        self._groups = GroupBook()
 
     # -- Detector protocol ---------------------------------------------------------------
 
     def observe(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
         findings: list[Finding] = []
-        for record in sorted(records, key=lambda r: (r.time, r.event_id)):
-            findings.extend(self._observe(record, ref))
+        if not records:
+            return findings
+        t = ref.thresholds["over_ordering"]
+        limits = _Limits.of(t)
+        self._groups.sync(ref.registry)
+        if not _in_event_order(records):
+            records = sorted(records, key=_event_order)
+        for record in records:
+            self._observe(record, ref, t, limits, findings)
+        # Only on_reference_change and snapshots read the latest time: once per batch.
+        latest = records[-1].event.event_time
+        if self._latest_time is None or latest > self._latest_time:
+            self._latest_time = latest
         return findings
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
@@ -169,6 +220,7 @@ class OverOrderingDetector:
         if self._latest_time is None or self._latest_day is None:
             return []
         t = ref.thresholds["over_ordering"]
+        self._groups.sync(ref.registry)
         findings: list[Finding] = []
         for entity_id in sorted(getattr(change, "entities", ()) or ()):
             window = self._parties.get(entity_id)
@@ -192,16 +244,20 @@ class OverOrderingDetector:
         }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
-        if not state:
-            self.__init__()
-            return
-        if state.get("format") != _STATE_FORMAT:
+        if state and state.get("format") != _STATE_FORMAT:
             raise ValueError(f"over_ordering: unknown state format {state.get('format')!r}")
+        self.__init__()
+        if not state:
+            return
         self._latest_day = state.get("latest_day")
         latest = state.get("latest_time")
         self._latest_time = dt.datetime.fromisoformat(latest) if latest else None
         self._parties = {pid: PartyWindow.from_state(w) for pid, w in state.get("parties", {}).items()}
         self._legs = {k: int(v) for k, v in state.get("legs", {}).items()}
+        for party_id, window in self._parties.items():
+            self._expiry.schedule(party_id, window.earliest_day())
+        for shipment_id, day in self._legs.items():
+            self._leg_expiry.schedule(shipment_id, day)
 
     @property
     def tracked_parties(self) -> int:
@@ -209,60 +265,81 @@ class OverOrderingDetector:
 
     # -- one record ----------------------------------------------------------------------
 
-    def _observe(self, record: TradeRecord, ref: Any) -> list[Finding]:
-        t = ref.thresholds["over_ordering"]
-        day = day_of(record.time)
-        self._advance(day, record.time, t)
-        received = isinstance(record, ShipmentRecord)
+    def _observe(
+        self, record: TradeRecord, ref: Any, t: Mapping[str, Any], limits: _Limits, findings: list[Finding]
+    ) -> None:
+        """One record (the batch's caller updates the latest time)."""
+        event = record.event
+        day = day_of(event.event_time)
+        latest_day = self._latest_day
+        if latest_day is None or day > latest_day:
+            self._new_day(day, limits)
+            latest_day = day
         if isinstance(record, OrderRecord):
+            received = False
             party = ordering_party(record)
             accelerators, value = _order_volume(record)
         else:
-            leg = record.event
-            if leg.shipment_id in self._legs:
-                return []  # the same leg reported again (exporter and importer's customs)
+            received = True
+            shipment_id = event.shipment_id
+            if shipment_id in self._legs:
+                return  # the same leg reported again (exporter and importer's customs)
             party = receiving_party(record)
             accelerators, value = _shipment_volume(record)
             if accelerators > 0:
-                self._legs[leg.shipment_id] = day
+                self._legs[shipment_id] = day
+                self._leg_expiry.schedule(shipment_id, day)
         if party is None:
-            return []
+            return
 
-        window_days = int(t["window_days"])
-        window = self._parties.get(party.entity_id)
-        first_time = window is None or window.last_day < day - window_days + 1
-        if window is None or first_time:
-            window = self._parties[party.entity_id] = PartyWindow(first_day=day, last_day=day)
-        window.last_day = max(window.last_day, day)
-        window.business_type = business_type(party) or window.business_type
+        party_id = party.entity_id
+        window = self._parties.get(party_id)
+        if window is None or window.last_day < day - limits.window_days + 1:
+            first_time = True
+            window = self._parties[party_id] = PartyWindow(first_day=day, last_day=day)
+            self._expiry.schedule(party_id, day)
+        else:
+            first_time = False
+            if day > window.last_day:
+                window.last_day = day
+            if day < latest_day:
+                # A late record. Otherwise the window's days are all <= the latest day,
+                # so nothing it holds is older than the day it is due at.
+                self._expiry.schedule(party_id, day)
+        entity = party.entity
+        party_type = entity.business_type if entity is not None else None
+        if party_type:
+            window.business_type = party_type
         if accelerators <= 0:
-            return []
+            return
         window.add(day, accelerators, value, received=received)
-        window.note_evidence(day, record.event_id, int(t["evidence_per_party"]))
-        if is_resale(party):
-            return []  # distributors and resellers buy to resell: no capacity to judge against
+        window.note_evidence(day, event.event_id, limits.evidence_per_party)
+        if party_type in RESALE_TYPES:
+            return  # distributors and resellers buy to resell: no capacity to judge against
 
-        findings = self._party_rules(party, window, record, record.time, day, ref, t)
+        moment = event.event_time
+        findings.extend(self._party_rules(party, window, record, moment, day, ref, t))
         if first_time:
             findings.extend(self._first_order_rule(party, record, accelerators, value, day, ref, t))
         findings.extend(self._burst_rule(party, window, record, day, ref, t))
-        findings.extend(self._group_rule(party, record, record.time, day, ref, t))
-        return findings
+        findings.extend(self._group_rule(party, record, moment, day, ref, t))
 
-    def _advance(self, day: int, moment: dt.datetime, t: Mapping[str, Any]) -> None:
-        """Move event time forward; on a new day, drop what fell out of every window."""
-        if self._latest_time is None or moment > self._latest_time:
-            self._latest_time = moment
-        if self._latest_day is not None and day <= self._latest_day:
-            return
+    def _new_day(self, day: int, limits: _Limits) -> None:
+        """Event time reached a new day: drop what fell out of every window.
+
+        Only parties and legs the expiry queues say hold something older than the new
+        window's start are visited: the others would not change."""
         self._latest_day = day
-        horizon = day - int(t["window_days"]) + 1
-        for party_id in [p for p, w in self._parties.items() if w.last_day < horizon]:
-            del self._parties[party_id]
-        for window in self._parties.values():
-            window.prune(horizon)
-        leg_horizon = day - int(t["leg_dedup_days"]) + 1
-        self._legs = {k: v for k, v in self._legs.items() if v >= leg_horizon}
+        horizon = day - limits.window_days + 1
+        for party_id in self._expiry.pop_before(horizon):
+            window = self._parties[party_id]
+            if window.last_day < horizon:
+                del self._parties[party_id]
+            else:
+                window.prune(horizon)
+                self._expiry.schedule(party_id, window.earliest_day())
+        for shipment_id in self._leg_expiry.pop_before(day - limits.leg_dedup_days + 1):
+            del self._legs[shipment_id]
 
     # -- rules ---------------------------------------------------------------------------
 
@@ -306,15 +383,24 @@ class OverOrderingDetector:
         ref: Any,
         t: Mapping[str, Any],
     ) -> list[Finding]:
-        """Capacity when one is declared, else the no-capacity rule."""
+        """Capacity when one is declared, else the no-capacity rule.
+
+        The severity decides first: nearly every call ends there, before anything of
+        the finding is built."""
         window_days = int(t["window_days"])
         since = day - window_days + 1
         intake = window.intake(since)
         total, value = intake.accelerators, intake.value
         if total <= 0:
             return []
-        subject = party.subject()
         capacity = declared_capacity(party)
+        if capacity:
+            severity = capacity_severity(total, capacity, t)
+        else:
+            severity = no_capacity_severity(total, party.registered, t)
+        if severity is None:
+            return []
+        subject = party.subject()
         related = _related(party.entity_id, [*_record_parties(record), _parent_party(party, ref)])
         evidence = window.evidence_since(since)
         name = f"{subject.name} ({subject.country})"
@@ -327,9 +413,6 @@ class OverOrderingDetector:
             **intake.as_details(),
         }
         if capacity:
-            severity = capacity_severity(total, capacity, t)
-            if severity is None:
-                return []
             ratio = total / capacity
             details.update(
                 declared_capacity=capacity,
@@ -345,9 +428,6 @@ class OverOrderingDetector:
             strength = (ratio - 1.0) / float(t["excess_critical"])
             return [self._finding("capacity", subject, moment, evidence, "OVER_CAPACITY", severity, strength,
                                   summary, details, related, ref)]
-        severity = no_capacity_severity(total, party.registered, t)
-        if severity is None:
-            return []
         details.update(
             declared_capacity=capacity,
             no_capacity_min_accelerators=t["no_capacity_min_accelerators"],
@@ -459,33 +539,30 @@ class OverOrderingDetector:
     def _group_rule(
         self, party: PartyRef, record: TradeRecord | None, moment: dt.datetime, day: int, ref: Any, t: Mapping[str, Any]
     ) -> list[Finding]:
+        """All of the party's group against the group's combined capacity.
+
+        The group (head, members, capacity) comes from the registry memo; a group with
+        no capacity cannot exceed it, so it ends there without reading any window."""
         if not party.registered:
             return []
-        registry = ref.registry
-        top = registry.ultimate_parent(party.entity_id)
-        if top is None:
+        group = self._groups.group_of(party.entity_id, ref.registry)
+        if group is None or group.capacity <= 0:
             return []
-        member_ids = registry.group_members(top)
-        if len(member_ids) < 2:
-            return []
+        top, capacity = group.head_id, group.capacity
         since = day - int(t["window_days"]) + 1
         members: list[tuple[Entity, int]] = []
-        for member_id in member_ids:
-            entity = registry.get(member_id)
-            if entity is None or entity.business_type in RESALE_TYPES:
-                continue
-            window = self._parties.get(member_id)
+        for entity in group.members:
+            window = self._parties.get(entity.entity_id)
             members.append((entity, window.intake(since).accelerators if window is not None else 0))
         contributing = [(e, acc) for e, acc in members if acc > 0]
         if len(contributing) < int(t["group_min_members"]):
             return []
-        capacity = _combined_capacity([e for e, _ in members], top)
         total = sum(acc for _, acc in contributing)
         severity = capacity_severity(total, capacity, t)
         if severity is None:
             return []
         contributing.sort(key=lambda row: (-row[1], row[0].entity_id))
-        head = registry.get(top)
+        head = group.head
         subject = _subject_of_entity(head) if head is not None else _subject_of_entity(contributing[0][0])
         ratio = total / capacity
         window_days = int(t["window_days"])

@@ -53,22 +53,26 @@ def is_resale(party: PartyRef) -> bool:
     return business_type(party) in RESALE_TYPES
 
 
-def _eligible(party: PartyRef | None) -> bool:
-    return party is not None and business_type(party) not in PASS_THROUGH_TYPES
-
-
 def ordering_party(order: OrderRecord) -> PartyRef | None:
-    """The party an order's volume counts against (see the module docstring)."""
-    candidates = [p for p in (order.end_user, order.ship_to, order.buyer) if _eligible(p)]
-    for party in candidates:
+    """The party an order's volume counts against (see the module docstring).
+
+    Eligible means not a pass-through party. Asked for every order, so written as one
+    pass with the check inline: the first registered eligible party, else the first
+    eligible one."""
+    first = None
+    for party in (order.end_user, order.ship_to, order.buyer):
+        if party is None or (party.entity is not None and party.entity.business_type in PASS_THROUGH_TYPES):
+            continue
         if party.registered:
             return party
-    return candidates[0] if candidates else None
+        if first is None:
+            first = party
+    return first
 
 
 def receiving_party(shipment: ShipmentRecord) -> PartyRef | None:
-    """The party a leg counts as received by."""
+    """The party a leg counts as received by: the first that is not a pass-through party."""
     for party in (shipment.consignee, shipment.intermediate_consignee):
-        if _eligible(party):
+        if party is not None and (party.entity is None or party.entity.business_type not in PASS_THROUGH_TYPES):
             return party
     return None

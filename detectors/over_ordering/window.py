@@ -11,29 +11,43 @@ that day. A window's intake is the larger of the two sums, never their total: le
 deliver orders, so adding them would count the same accelerators twice, while the larger
 one still sees goods that arrive without an order in the feed (and orders whose legs
 are not reported). That holds even when a feed omits a leg's ``order_id``.
+
+Every controlled record asks several "how much since day N" questions (the year for
+capacity, the last weeks for a burst, each group member's year), so a window keeps
+running totals beside its buckets: any span is the difference of two of them, found by
+bisection, instead of a walk over up to a year of buckets. They are derived (rebuilt
+when needed, never stored) and exact, the amounts being integers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_left
 from dataclasses import dataclass, field
-from typing import Any
+from operator import itemgetter
+from typing import Any, NamedTuple
 
 __all__ = ["day_of", "Intake", "PartyWindow"]
 
+_UTC = dt.timezone.utc
 # Bucket layout: [day, ordered_accelerators, ordered_value, received_accelerators, received_value]
 _DAY, _OA, _OV, _RA, _RV = range(5)
+_day_key = itemgetter(_DAY)
 
 
 def day_of(moment: dt.datetime) -> int:
-    """The UTC calendar day of ``moment`` as an ordinal (1 Jan 0001 is day 1)."""
-    return moment.astimezone(dt.timezone.utc).date().toordinal()
+    """The UTC calendar day of ``moment`` as an ordinal (1 Jan 0001 is day 1).
+
+    Asked for every record, and decoded timestamps in UTC (``Z``, ``+00:00``) carry
+    ``timezone.utc`` itself: their own date is the UTC date, no conversion needed."""
+    if moment.tzinfo is _UTC:
+        return moment.toordinal()
+    return moment.astimezone(_UTC).date().toordinal()
 
 
-@dataclass(frozen=True, slots=True)
-class Intake:
+class Intake(NamedTuple):
     """Accelerators and value a party took over some days: ordered, received, and the
-    larger of each (what the rules judge)."""
+    larger of each (what the rules judge). A named tuple: one is built per question."""
 
     ordered_accelerators: int = 0
     ordered_value: int = 0
@@ -71,29 +85,44 @@ class PartyWindow:
     business_type: str | None = None
     buckets: list[list[int]] = field(default_factory=list)
     evidence: list[list[Any]] = field(default_factory=list)  # [day, event_id], oldest first
-    # Sums over every bucket held (derived, never stored): most questions are about the
-    # whole window, and pruning keeps exactly the window, so they cost O(1).
-    _sums: list[int] | None = field(default=None, repr=False, compare=False)
+    # Running totals (derived, never stored): ``_totals[i]`` is ``[day of bucket i, then
+    # the sums of buckets[0..i]]`` on top of ``_base``, the sums of buckets pruned away.
+    # ``None`` until asked, and again after a late day lands before the last bucket.
+    _totals: list[list[int]] | None = field(default=None, repr=False, compare=False)
+    _base: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0], repr=False, compare=False)
 
     def add(self, day: int, accelerators: int, value_usd: int, *, received: bool) -> None:
         """Add to ``day``'s bucket (records arrive in time order, so this appends or merges)."""
-        position = len(self.buckets)
-        while position > 0 and self.buckets[position - 1][_DAY] > day:
+        buckets = self.buckets
+        bucket = buckets[-1] if buckets and buckets[-1][_DAY] == day else self._open(day)
+        a, v = (_RA, _RV) if received else (_OA, _OV)
+        bucket[a] += accelerators
+        bucket[v] += value_usd
+        totals = self._totals
+        if totals is not None:  # then ``bucket`` is the last one, ``totals[-1]`` its running totals
+            totals[-1][a] += accelerators
+            totals[-1][v] += value_usd
+
+    def _open(self, day: int) -> list[int]:
+        """The bucket of a day other than the last bucket's: a new last one, or (a late
+        record) one inside the window, after which the running totals are recounted."""
+        buckets = self.buckets
+        position = len(buckets)
+        while position > 0 and buckets[position - 1][_DAY] > day:
             position -= 1  # defensive: an out-of-order day still lands in order
-        if position > 0 and self.buckets[position - 1][_DAY] == day:
-            bucket = self.buckets[position - 1]
-        else:
-            bucket = [day, 0, 0, 0, 0]
-            self.buckets.insert(position, bucket)
-        if received:
-            bucket[_RA] += accelerators
-            bucket[_RV] += value_usd
-        else:
-            bucket[_OA] += accelerators
-            bucket[_OV] += value_usd
-        if self._sums is not None:
-            self._sums[_RA if received else _OA] += accelerators
-            self._sums[_RV if received else _OV] += value_usd
+        if position > 0 and buckets[position - 1][_DAY] == day:
+            self._totals = None
+            return buckets[position - 1]
+        bucket = [day, 0, 0, 0, 0]
+        buckets.insert(position, bucket)
+        totals = self._totals
+        if totals is not None:
+            if position == len(buckets) - 1:
+                previous = totals[-1] if totals else self._base
+                totals.append([day, *previous[_OA:]])  # the bucket is empty so far
+            else:
+                self._totals = None
+        return bucket
 
     def note_evidence(self, day: int, event_id: str, keep: int) -> None:
         """Remember ``event_id`` as evidence, keeping the latest ``keep`` ids."""
@@ -103,33 +132,55 @@ class PartyWindow:
 
     def intake(self, since_day: int, until_day: int | None = None) -> Intake:
         """What was ordered and received on days in ``[since_day, until_day)`` (open-ended when None)."""
-        buckets = self.buckets
-        if until_day is None and (not buckets or buckets[0][_DAY] >= since_day):
-            if self._sums is None:
-                self._sums = [0, sum(b[_OA] for b in buckets), sum(b[_OV] for b in buckets),
-                              sum(b[_RA] for b in buckets), sum(b[_RV] for b in buckets)]
-            sums = self._sums
-            return Intake(sums[_OA], sums[_OV], sums[_RA], sums[_RV])
-        oa = ov = ra = rv = 0
-        for bucket in reversed(buckets):  # newest first: short windows stop early
-            day = bucket[_DAY]
-            if day < since_day:
-                break
-            if until_day is None or day < until_day:
-                oa += bucket[_OA]
-                ov += bucket[_OV]
-                ra += bucket[_RA]
-                rv += bucket[_RV]
-        return Intake(oa, ov, ra, rv)
+        totals = self._running_totals()
+        if not totals or (until_day is not None and until_day <= since_day):
+            return Intake()
+        start = self._totals_before(since_day)
+        end = totals[-1] if until_day is None else self._totals_before(until_day)
+        return Intake(end[_OA] - start[_OA], end[_OV] - start[_OV], end[_RA] - start[_RA], end[_RV] - start[_RV])
+
+    def _running_totals(self) -> list[list[int]]:
+        """``_totals``, counted afresh from the buckets when they are not current."""
+        totals = self._totals
+        if totals is None:
+            running = self._base = [0, 0, 0, 0, 0]
+            totals = self._totals = []
+            for bucket in self.buckets:
+                running = [bucket[_DAY], running[_OA] + bucket[_OA], running[_OV] + bucket[_OV],
+                           running[_RA] + bucket[_RA], running[_RV] + bucket[_RV]]
+                totals.append(running)
+        return totals
+
+    def _totals_before(self, day: int) -> list[int]:
+        """Running totals of the buckets before ``day`` (``_totals`` must be current)."""
+        totals = self._totals
+        assert totals is not None
+        if not totals or totals[0][_DAY] >= day:
+            return self._base
+        return totals[bisect_left(totals, day, key=_day_key) - 1]
+
+    def earliest_day(self) -> int:
+        """The oldest day ``prune`` or expiry can act on: the last day seen, the first
+        bucket's and the first evidence entry's (what ``prune`` looks at)."""
+        earliest = self.last_day
+        if self.buckets and self.buckets[0][_DAY] < earliest:
+            earliest = self.buckets[0][_DAY]
+        if self.evidence and self.evidence[0][0] < earliest:
+            earliest = self.evidence[0][0]
+        return earliest
 
     def evidence_since(self, since_day: int) -> tuple[str, ...]:
         return tuple(event_id for day, event_id in self.evidence if day >= since_day)
 
     def prune(self, before_day: int) -> None:
         """Drop buckets and evidence older than ``before_day`` (bounded memory)."""
-        if self.buckets and self.buckets[0][_DAY] < before_day:
-            self.buckets = [b for b in self.buckets if b[_DAY] >= before_day]
-            self._sums = None
+        buckets = self.buckets
+        if buckets and buckets[0][_DAY] < before_day:
+            drop = bisect_left(buckets, before_day, key=_day_key)  # buckets are in day order
+            if self._totals is not None:
+                self._base = self._totals[drop - 1]
+                del self._totals[:drop]
+            del buckets[:drop]
         if self.evidence and self.evidence[0][0] < before_day:
             self.evidence = [e for e in self.evidence if e[0] >= before_day]
 
