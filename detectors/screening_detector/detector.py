@@ -105,7 +105,8 @@ class _Party:
     @classmethod
     def from_state(cls, raw: Sequence[Any]) -> _Party:
         name, country, address, evidence, entries, owner, receives = raw
-        return cls(str(name), str(country), address, dict.fromkeys(str(e) for e in evidence), set(entries), owner, bool(receives))
+        return cls(str(name), str(country), address, dict.fromkeys(str(e) for e in evidence), set(entries), owner,
+                   bool(receives))
 
 
 def _iso(moment: dt.datetime) -> str:
