@@ -80,7 +80,7 @@ def check_export(leg: Leg, state: State, since: int, settings: Settings, ref: An
     for shipper in leg.shippers:
         addresses.update(state.addresses_of(shipper, window_start))
     points = [_party_point(p) for p in leg.shippers] + [_address_point(a) for a in sorted(addresses)]
-    delivered = [state.purchases_between(point, window_start, leg.t) for point in points]
+    delivered = [state.purchases_between(point, window_start, leg.t) for point in points if point in state.purchases]
     if sum(map(len, delivered)) < settings.consolidation_min_buyers:
         return []  # each purchase brings at most one buyer group: too few to reach the minimum
     excluded_groups = {state.party(p).group for p in (*leg.shippers, *leg.consignees)}

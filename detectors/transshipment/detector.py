@@ -111,14 +111,16 @@ class TransshipmentDetector:
 
     def _observe_one(self, record: Any, ref: Any, settings: Settings) -> list[Finding]:
         state = self._state
-        t = to_us(record.time)
-        if state.watermark is not None and t < state.watermark - settings.memory_us:
+        event = record.event
+        t = to_us(event.event_time)
+        watermark = state.watermark
+        if watermark is not None and t < watermark - settings.memory_us:
             return []
-        if record.event_id in state.report_leg or record.event_id in state.orders:
+        if event.event_id in state.report_leg or event.event_id in state.orders:
             return []
-        if state.watermark is None or t > state.watermark:
-            state.watermark = t
-        cutoff = state.watermark - settings.memory_us
+        if watermark is None or t > watermark:
+            state.watermark = watermark = t
+        cutoff = watermark - settings.memory_us
         if state.last_prune is None or cutoff - state.last_prune >= _PRUNE_EVERY_US:
             state.prune(cutoff)
         if is_shipment(record):
@@ -140,18 +142,21 @@ class TransshipmentDetector:
         state.put_leg(leg)
         findings: list[Finding] = []
 
-        scan = serial_chain.scan(leg, state, since, settings)
+        scan = serial_chain.scan(leg, state, since, settings) if leg.serials else None  # none to follow
         hops: list[Hop] = []
-        for (inbound, outbound), shared in sorted(scan.hops.items()):
-            hops.append(serial_chain.hop_between(state.legs[inbound], state.legs[outbound], "serial", shared,
-                                                 serial_chain.LINK_FLAG, state, settings, ref))
-        for hop in hops:
-            state.put_hop(hop)
+        if scan is not None:
+            for (inbound, outbound), shared in sorted(scan.hops.items()):
+                hops.append(serial_chain.hop_between(state.legs[inbound], state.legs[outbound], "serial", shared,
+                                                     serial_chain.LINK_FLAG, state, settings, ref))
+            for hop in hops:
+                state.put_hop(hop)
         matched = pass_through.match_leg(leg, state, since, settings, ref)
         for hop in matched:
             state.put_hop(hop)
-        findings.extend(self._hop_findings([*hops, *matched], settings, ref, since))
-        findings.extend(serial_anomaly.check_conflicts(scan.conflicts, state, since, settings, ref))
+        if hops or matched:
+            findings.extend(self._hop_findings([*hops, *matched], settings, ref, since))
+        if scan is not None and scan.conflicts:
+            findings.extend(serial_anomaly.check_conflicts(scan.conflicts, state, since, settings, ref))
 
         findings.extend(misdescription.check_leg(leg, state, ref, settings))
         if leg.accelerators > 0:

@@ -83,7 +83,7 @@ def note_party(state: State, ref_party: Any, t: int) -> None:
     fields, addresses = _party_view(ref_party)
     state.note_party(PartyInfo(*fields, t))
     for address in addresses:
-        state.note_address(ref_party.entity_id, address, t)
+        state.note_address(fields[0], address, t)
 
 
 def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None = None) -> Leg | None:
