@@ -60,6 +60,8 @@ DEFAULTS: dict[str, Any] = {
 _SPEC = {f.name: f for f in FEATURES}
 #: (event time, event id): the order decisions are taken in (``TradeRecord.time``, ``.event_id``).
 _RECORD_ORDER = attrgetter("event.event_time", "event.event_id")
+#: Below ``min_score`` by more than this, a score cannot round (to 4 places) up to it.
+_ROUNDING_SLACK = 1e-4
 
 
 def _settings(ref: Any) -> dict[str, Any]:
@@ -123,6 +125,11 @@ class AnomalyDetector:
         self._countries = countries
         self._features: PartyFeatures | None = None
         self._emitted: dict[str, list[float]] = {}  # party -> [score raised, severity rank (int)]
+        # party -> its last judged row inputs, and the settings they were judged under
+        # (derived, not saved: after a restart the first row is judged again, to the same
+        # outcome); see _repeats
+        self._last_inputs: dict[str, RowInputs] = {}
+        self._repeats_settings: dict[str, Any] = {}
 
     def _state(self, ref: Any | None = None) -> PartyFeatures:
         if self._features is None:
@@ -141,6 +148,8 @@ class AnomalyDetector:
         features = self._state(ref)
         features.evidence_keep = int(t["evidence_per_party"])
         floor_acc, floor_events = int(t["min_accelerators"]), int(t["min_events"])
+        min_score, medium_score, margin = float(t["min_score"]), float(t["medium_score"]), float(t["rescore_margin"])
+        repeats = self._repeats(t)
         points: list[tuple[TradeRecord, str, EvidenceSnapshot]] = []
         inputs: list[RowInputs] = []
         # The engine passes records in this order already: sorting sorted keys is one pass.
@@ -149,6 +158,10 @@ class AnomalyDetector:
             if not touched:
                 continue
             for party, row_inputs, evidence_at in features.judged(touched, day_of(record.event.event_time), floor_acc, floor_events):
+                if repeats is not None:
+                    if repeats.get(party) == row_inputs:
+                        continue
+                    repeats[party] = row_inputs
                 inputs.append(row_inputs)
                 points.append((record, party, evidence_at))
         if not points:
@@ -156,21 +169,38 @@ class AnomalyDetector:
         rows = features.rows(inputs)  # one columnar batch: the same rows as one call each
         scores = self.model.score_many(rows)
         findings: list[Finding] = []
-        min_score, medium_score, margin = float(t["min_score"]), float(t["medium_score"]), float(t["rescore_margin"])
-        for (record, party, evidence_at), row, raw in zip(points, rows, scores):
-            score = round(float(raw), 4)
+        # Only a score rounding to at least ``min_score`` can raise a finding; the others
+        # are left alone (the slack covers any rounding).
+        for i in np.flatnonzero(scores >= min_score - _ROUNDING_SLACK).tolist():
+            score = round(float(scores[i]), 4)
             if score < min_score:
                 continue
             severity = "medium" if score >= medium_score else "low"
             rank = severity_rank(severity)
+            record, party, evidence_at = points[i]
             before = self._emitted.get(party)
             if before is not None and score < before[0] + margin and rank <= before[1]:
                 continue
             self._emitted[party] = [score, rank]
             evidence = features.evidence_ids(evidence_at)
             subject = _record_parties(record)[party]
-            findings.append(self._finding(record, subject, row, evidence, score, severity, t, ref))
+            findings.append(self._finding(record, subject, rows[i], evidence, score, severity, t, ref))
         return findings
+
+    def _repeats(self, t: Mapping[str, Any]) -> dict[str, RowInputs] | None:
+        """Each party's last judged row inputs, to skip a row equal to them; None when such
+        a row could still raise a finding.
+
+        An equal row scores the same, and that score was judged against what the party
+        had raised, which only the party's own findings change since: with a positive
+        ``rescore_margin`` it cannot raise anything now. Under other settings it could,
+        so a change of settings starts afresh.
+        """
+        if float(t["rescore_margin"]) <= 0:
+            return None
+        if t != self._repeats_settings:
+            self._last_inputs, self._repeats_settings = {}, dict(t)
+        return self._last_inputs
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
         """Registry facts enter a party's row with its next record; nothing to re-judge now."""
@@ -187,6 +217,7 @@ class AnomalyDetector:
         }
 
     def load_state(self, state: Mapping[str, Any]) -> None:
+        self._last_inputs = {}
         if not state:
             self._features = None
             self._emitted = {}

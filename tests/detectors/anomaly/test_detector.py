@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import copy
+import datetime as dt
 import json
 
+import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -12,7 +15,7 @@ from detectors.anomaly.detector import DETECTOR, FALLBACK_RED_FLAG, RED_FLAG, An
 from detectors.anomaly.train import iter_records, train
 from detectors.engine import Engine, Reference
 from schemas import decode_object
-from tests.detectors.anomaly._build import ODD, market
+from tests.detectors.anomaly._build import ODD, T0, market
 
 SETTINGS = {"min_score": 0.65, "medium_score": 0.7, "min_accelerators": 64, "min_events": 12}
 
@@ -137,3 +140,82 @@ def test_default_artefact_runs_out_of_the_box(events):
     engine.process(events[:200])
     engine.flush()
     assert all(a.severity in ("low", "medium") for a in engine.alerts())
+
+
+class _JudgingEveryRow(AnomalyDetector):
+    """The detector without its shortcut for a row equal to the party's last judged one."""
+
+    def _repeats(self, t):
+        return None
+
+
+class _AlwaysSkipping(AnomalyDetector):
+    """A wrong shortcut, for contrast: repeats skipped whatever the margin."""
+
+    def _repeats(self, t):
+        return self._last_inputs
+
+
+class _NeverForgetting(AnomalyDetector):
+    """A wrong shortcut, for contrast: repeats skipped across a change of settings."""
+
+    def _repeats(self, t):
+        return self._last_inputs if float(t["rescore_margin"]) > 0 else None
+
+
+@pytest.fixture(scope="module")
+def reselling_records():
+    """The market, plus the odd party selling on to one buyer several times a day: sales
+    leave its own row unchanged, so it repeats."""
+    from tests.detectors.anomaly._build import order, party
+
+    extra = []
+    odd = party(ODD, "Odd Trading Sdn Bhd", "MY")
+    onward = party("ent-onward-cn", "Onward Ltd", "CN")
+    for day in range(140, 240, 3):
+        for n in range(3):
+            event = order(f"ord-resale-{day}-{n}", T0 + dt.timedelta(days=day, hours=20 + n), onward, 50, seller=odd)
+            extra.append(event)
+    events = sorted(market(seed=2, buyers=10, days=240) + extra, key=lambda e: (e["event_time"], e["event_id"]))
+    return list(iter_records(events, Reference()))
+
+
+def _findings_under(detector, records, first, then):
+    findings, half = [], len(records) // 2
+    for settings_, part in ((first, records[:half]), (then, records[half:])):
+        ref = _reference()
+        ref.thresholds = ref.thresholds.with_overrides(anomaly={**SETTINGS, **settings_})
+        for start in range(0, len(part), 40):
+            findings += detector.observe(part[start : start + 40], ref)
+    return findings
+
+
+@pytest.mark.parametrize(
+    "first, then, wrong",
+    [
+        ({}, {}, None),
+        ({"min_score": 0.0, "rescore_margin": 0.0}, {"min_score": 0.0, "rescore_margin": 0.0}, _AlwaysSkipping),
+        ({"min_score": 0.0, "rescore_margin": 0.01}, {"min_score": 0.0, "rescore_margin": -1.0}, _AlwaysSkipping),
+        ({}, {"min_score": 0.0, "medium_score": 0.0}, _NeverForgetting),  # settings change mid-stream
+    ],
+)
+def test_skipping_repeated_rows_changes_no_finding(model, reselling_records, first, then, wrong):
+    """Whatever the settings, and when they change, the findings are those of judging
+    every row: a repeated row is skipped only where it cannot raise anything. (A wrong
+    shortcut shows that the scenario does repeat rows that matter.)"""
+    expected = _findings_under(_JudgingEveryRow(model), reselling_records, first, then)
+    assert _findings_under(AnomalyDetector(model), reselling_records, first, then) == expected
+    if wrong is not None:
+        assert _findings_under(wrong(model), reselling_records, first, then) != expected
+
+
+@pytest.mark.parametrize("raw, raises", [(0.64996, True), (0.64994, False)])
+def test_a_score_that_rounds_up_to_the_threshold_raises(model, records, raw, raises):
+    """Findings compare the score rounded to 4 places: one just under ``min_score`` that
+    rounds up to it must not be left out before rounding."""
+    detector = AnomalyDetector(model)
+    detector.model = copy.copy(model)
+    detector.model.score_many = lambda rows: np.full(len(rows), raw)
+    findings = detector.observe(records, _reference())
+    assert bool(findings) == raises
+    assert all(f.score == 0.65 for f in findings)
