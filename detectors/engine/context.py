@@ -3,6 +3,7 @@ thresholds, the entity registry and the screening list, plus party resolution.""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -11,12 +12,59 @@ from detectors.parties import Registry, resolve
 from detectors.reference import Catalogue, CountryGroups, RedFlagCatalogue
 from detectors.screening import ScreeningList
 from detectors.thresholds import Thresholds
-from schemas import Item, Line, Order, Party, Shipment
+from schemas import Entity, Item, Line, Order, Party, Shipment
 
-__all__ = ["Reference"]
+__all__ = ["PartyMemo", "Reference"]
 
 _LINE_KINDS_MAX = 4096
 _PARTY_REFS_MAX = 65536
+
+
+class PartyMemo:
+    """``PartyRef`` by the party as written, valid for one registry content (``version``).
+
+    A registry record applied through ``Reference.apply_entity`` forgets only the parties
+    it can affect: those naming that entity by id, and those without an id in the
+    entity's country, old or new (resolution by name, alias or fuzzy name only ever
+    looks at entities of the party's own country, and the entity it finds is one of
+    them). Registry records arrive all year, and emptying the memo for each one made the
+    engine resolve ~44k parties per 100k events instead of ~4k.
+    """
+
+    def __init__(self, capacity: int) -> None:
+        self.capacity = capacity
+        self.version: str | None = None
+        self._refs: dict[Party, PartyRef] = {}
+        self._by_id: defaultdict[str, list[Party]] = defaultdict(list)
+        self._by_country: defaultdict[str, list[Party]] = defaultdict(list)
+
+    def get(self, party: Party) -> PartyRef | None:
+        return self._refs.get(party)
+
+    def put(self, party: Party, ref: PartyRef) -> None:
+        if len(self._refs) >= self.capacity:  # bounded against hostile input
+            self.clear()
+        self._refs[party] = ref
+        if party.entity_id is not None:
+            self._by_id[party.entity_id].append(party)
+        else:
+            self._by_country[party.country].append(party)
+
+    def forget(self, entity_id: str, countries: Iterable[str]) -> None:
+        refs = self._refs
+        for party in self._by_id.pop(entity_id, ()):
+            refs.pop(party, None)
+        for country in countries:
+            for party in self._by_country.pop(country, ()):
+                refs.pop(party, None)
+
+    def clear(self) -> None:
+        self._refs.clear()
+        self._by_id.clear()
+        self._by_country.clear()
+
+    def __len__(self) -> int:
+        return len(self._refs)
 
 
 @dataclass
@@ -30,10 +78,9 @@ class Reference:
     # line_kind by (product, sku, eccn, declared accelerators per unit): the catalogue is
     # fixed for a Reference's life, so the answer is too. Bounded against hostile input.
     _line_kinds: dict[tuple, LineKind] = field(default_factory=dict, repr=False, compare=False)
-    # PartyRef by the party as written, for one registry content (``_party_refs_of``): a
-    # few thousand distinct parties name a year of trade, each on hundreds of documents.
-    _party_refs: dict[Party, PartyRef] = field(default_factory=dict, repr=False, compare=False)
-    _party_refs_of: str | None = field(default=None, repr=False, compare=False)
+    # PartyRef by the party as written: a few thousand distinct parties name a year of
+    # trade, each on hundreds of documents.
+    _parties: PartyMemo = field(default_factory=lambda: PartyMemo(_PARTY_REFS_MAX), repr=False, compare=False)
 
     def versions(self) -> dict[str, str]:
         """Which reference data an alert was computed with (goes into ``details``)."""
@@ -45,23 +92,33 @@ class Reference:
 
     def party(self, party: Party) -> PartyRef:
         """The party as detectors see it: a pure function of the party as written and the
-        registry's content, so memoised per registry version (bounded against hostile input)."""
+        registry's content, so memoised (see ``PartyMemo``)."""
         return self._party_memo().get(party) or self._remember(party)
 
-    def _party_memo(self) -> dict[Party, PartyRef]:
-        """The memo of ``party``, emptied when the registry's content has changed (asked
-        once per trade record: the version is a digest comparison)."""
+    def apply_entity(self, entity: Entity) -> bool:
+        """Apply a registry record (``Registry.apply``), forgetting only the memoised
+        parties it can change."""
+        memo = self._party_memo()
+        before = self.registry.get(entity.entity_id)
+        if not self.registry.apply(entity):
+            return False
+        memo.forget(entity.entity_id, {entity.country} | ({before.country} if before is not None else set()))
+        memo.version = self.registry.version
+        return True
+
+    def _party_memo(self) -> PartyMemo:
+        """The memo, emptied if the registry changed other than through ``apply_entity``
+        (asked once per trade record: the version is a digest comparison)."""
+        memo = self._parties
         version = self.registry.version
-        if version != self._party_refs_of:
-            self._party_refs.clear()
-            self._party_refs_of = version
-        return self._party_refs
+        if version != memo.version:
+            memo.clear()
+            memo.version = version
+        return memo
 
     def _remember(self, party: Party) -> PartyRef:
-        refs = self._party_refs
-        if len(refs) >= _PARTY_REFS_MAX:
-            refs.clear()
-        found = refs[party] = self._resolve(party)
+        found = self._resolve(party)
+        self._parties.put(party, found)
         return found
 
     def _resolve(self, party: Party) -> PartyRef:
@@ -93,8 +150,7 @@ class Reference:
         return tuple(classify_line(line, catalogue, self._kind(line)) for line in lines)
 
     def order(self, order: Order) -> OrderRecord:
-        refs = self._party_memo()
-        get, miss = refs.get, self._remember
+        get, miss = self._party_memo().get, self._remember
         end_user, payer = order.end_user, order.payer
         return OrderRecord(
             order,
@@ -107,8 +163,7 @@ class Reference:
         )
 
     def shipment(self, shipment: Shipment) -> ShipmentRecord:
-        refs = self._party_memo()
-        get, miss = refs.get, self._remember
+        get, miss = self._party_memo().get, self._remember
         intermediate, forwarder = shipment.intermediate_consignee, shipment.freight_forwarder
         return ShipmentRecord(
             shipment,

@@ -194,7 +194,7 @@ class Engine:
 
     def _apply_reference(self, event: Entity | ScreeningEntry, change: ReferenceChange) -> None:
         if isinstance(event, Entity):
-            if self.reference.registry.apply(event):
+            if self.reference.apply_entity(event):
                 change.entities.add(event.entity_id)
         elif self.reference.screening.apply(event):
             change.screening = True
