@@ -35,11 +35,9 @@ class PartyMemo:
         self.capacity = capacity
         self.version: str | None = None
         self._refs: dict[Party, PartyRef] = {}
+        self.get = self._refs.get  # the dict's own lookup: asked for every party of every record
         self._by_id: defaultdict[str, list[Party]] = defaultdict(list)
         self._by_country: defaultdict[str, list[Party]] = defaultdict(list)
-
-    def get(self, party: Party) -> PartyRef | None:
-        return self._refs.get(party)
 
     def put(self, party: Party, ref: PartyRef) -> None:
         if len(self._refs) >= self.capacity:  # bounded against hostile input
