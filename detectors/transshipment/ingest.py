@@ -9,10 +9,11 @@ so state never has to hold catalogue objects.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 from typing import Any
 
-from detectors.transshipment.lines import is_relevant, licence_scope, line_facts, relevant_accelerators
+from detectors.transshipment.lines import licence_scope, line_facts, relevant_accelerators
 from detectors.transshipment.misdescription import misdescribed_lines
 from detectors.transshipment.routes import is_licensed
 from detectors.transshipment.settings import Settings
@@ -31,6 +32,7 @@ __all__ = [
 ]
 
 _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
+_QUANTITY = operator.attrgetter("quantity")
 #: Rank of consignee types when two reports disagree: the most specific declaration wins.
 _CONSIGNEE_TYPE_RANK = {"other_unknown": 0, "freight_forwarder": 1, "reseller": 2, "government": 3, "direct_consumer": 4}
 
@@ -104,15 +106,19 @@ def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None =
     scopes: set[str] = set()
     accelerators = 0
     h200 = False
+    serials: list[str] = []
     for item in items:
-        if not is_relevant(item, day):
+        serials.extend(item.serials)
+        scope = licence_scope(item, day)
+        if scope is None:
             continue
         facts = line_facts(item, catalogue)
         families[facts.name] = families.get(facts.name, 0) + item.accelerators
         accelerators += item.accelerators
-        scopes.add(licence_scope(item, day))
+        scopes.add(scope)
         h200 = h200 or facts.h200_class
-    others = tuple(sorted({p.entity_id for p in (record.intermediate_consignee, record.freight_forwarder) if p}))
+    others = [p.entity_id for p in (record.intermediate_consignee, record.freight_forwarder) if p]
+    transit = event.transit_countries
     domestic = event.origin_country == event.destination_country
     return Leg(
         key=f"{event.shipment_id}|{event.origin_country}>{event.destination_country}",
@@ -127,20 +133,20 @@ def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None =
         consignee_type=event.consignee_type,
         origin=event.origin_country,
         dest=event.destination_country,
-        transit=tuple(sorted(set(event.transit_countries or ()))),
+        transit=tuple(sorted(set(transit))) if transit else (),
         licence=event.license,
         value=declared,
         accelerators=accelerators,
         families=tuple(sorted(families.items())),
-        units=sum(item.quantity for item in items),
-        serials=tuple(sorted(set(record.serials))),
+        units=sum(map(_QUANTITY, items)),
+        serials=tuple(sorted(set(serials))) if serials else (),
         h200_class=h200,
         scopes=tuple(sorted(scopes)),
         misdescribed=misdescribed,
         shipper_addr=normalise_address(record.shipper.address),
         # Kept for domestic legs only (consolidation points); exports' addresses go to the party table.
         consignee_addr=normalise_address(record.consignee.address) if domestic else None,
-        others=others,
+        others=tuple(sorted(set(others))) if others else (),
     )
 
 

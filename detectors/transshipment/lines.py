@@ -21,7 +21,7 @@ from typing import Any
 
 from detectors.transshipment.routes import h200_class
 
-__all__ = ["LineFacts", "line_facts", "hinted_heading", "relevant_accelerators", "is_relevant", "licence_scope", "MEMO_MAX"]
+__all__ = ["LineFacts", "line_facts", "hinted_heading", "relevant_accelerators", "licence_scope", "MEMO_MAX"]
 
 #: Entries kept before the memo is emptied (real trade names a few dozen products).
 MEMO_MAX = 4096
@@ -100,27 +100,22 @@ def _h200_reference_tpp(catalogue: Any) -> float | None:
         return None
 
 
-def is_relevant(line: Any, day: dt.date) -> bool:
-    """Needs a licence somewhere: a controlled ECCN, or a family with a licence scope (H20)."""
+def licence_scope(line: Any, day: dt.date) -> str | None:
+    """The licence scope a line needs on ``day``, or ``None`` when it needs none (is not
+    relevant): accelerators with a controlled ECCN, or of a family with a licence scope
+    (H20). The family's scope first, else the ECCN's."""
     if line.accelerators <= 0:
-        return False
-    if line.controlled:
-        return True
-    return line.family is not None and line.family.licence_scope_on(day) != "none"
-
-
-def licence_scope(line: Any, day: dt.date) -> str:
-    """The licence scope a relevant line needs: its family's on ``day``, else its ECCN's."""
+        return None
     if line.family is not None:
         scope = line.family.licence_scope_on(day)
         if scope != "none":
             return scope
-    return "advanced_computing"  # controlled by its declared ECCN, family unknown
+    return "advanced_computing" if line.controlled else None  # controlled by its declared ECCN
 
 
 def relevant_accelerators(lines: Any, moment: dt.datetime) -> int:
-    """Accelerators on ``lines`` that need a licence somewhere (``is_relevant`` on the day of
-    ``moment``): the first question asked of every record, so the day is worked out only
+    """Accelerators on ``lines`` that need a licence somewhere (``licence_scope`` on the day
+    of ``moment``): the first question asked of every record, so the day is worked out only
     for a line whose answer depends on it."""
     total = 0
     day: dt.date | None = None

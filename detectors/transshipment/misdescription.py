@@ -195,6 +195,8 @@ def check_leg(leg: Leg, state: State, ref: Any, settings: Settings) -> list[Find
 
 def recheck_after_receipt(party_ids: tuple[str, ...], t: int, state: State, ref: Any, settings: Settings) -> list[Finding]:
     """A receipt arrived late: exports by the party in the dwell after it may now be worse."""
+    if not any(party in state.misdescribed_out for party in party_ids):
+        return []  # the party exported nothing misdescribed that is still remembered
     until = t + int(settings.reexport_max_dwell_days * US_PER_DAY)
     findings: list[Finding] = []
     seen: set[str] = set()

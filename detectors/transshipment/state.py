@@ -22,6 +22,7 @@ import bisect
 import heapq
 import itertools
 import math
+import operator
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -410,7 +411,7 @@ class State:
             (self.match_in, (party, names, bucket)) for party in leg.consignees
         ]
         if leg.is_export:
-            found.extend((self.match_out, (party, names, bucket)) for party in leg.shippers)
+            found += [(self.match_out, (party, names, bucket)) for party in leg.shippers]
         return found
 
     def match_window(self, index: dict[tuple, list[tuple[int, str]]], party: str, names: tuple[str, ...],
@@ -693,7 +694,10 @@ def _purchase_time(purchase: Purchase) -> int:
 
 def family_names(leg: Leg) -> tuple[str, ...]:
     """The leg's product families (``families`` is sorted by name): what a match compares."""
-    return tuple(name for name, _ in leg.families)
+    return tuple(map(_NAME, leg.families))
+
+
+_NAME = operator.itemgetter(0)
 
 
 #: Quantity buckets per doubling of controlled accelerators in the pass-through index.

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 from detectors.engine.records import classify_line
 from detectors.transshipment import lines
 from detectors.transshipment.ingest import leg_from_shipment, order_from_record
-from detectors.transshipment.lines import is_relevant, line_facts, relevant_accelerators
+from detectors.transshipment.lines import licence_scope, line_facts, relevant_accelerators
 from detectors.transshipment.settings import Settings
 from tests.detectors.transshipment.builders import HUB_SG, REF, VENDOR, day, item, line, order, party, shipment
 
@@ -56,7 +56,7 @@ def test_relevant_accelerators_counts_the_relevant_lines(raw, when):
     """H20 lines count only from their licence date: the day is worked out lazily but must be right."""
     classified = [classify_line(item(p, q, eccn=e), REF.catalogue) for p, q, e in raw]
     moment = dt.datetime(when.year, when.month, when.day, 23, 59, tzinfo=dt.timezone.utc)
-    expected = sum(ln.accelerators for ln in classified if is_relevant(ln, when))
+    expected = sum(ln.accelerators for ln in classified if licence_scope(ln, when) is not None)
     assert relevant_accelerators(classified, moment) == expected
 
 
@@ -69,3 +69,14 @@ def test_records_without_licensable_accelerators_are_not_built():
     assert kept is not None and kept.accelerators == 0 and kept.misdescribed
     assert order_from_record(order("o", day(0), VENDOR, HUB_SG, [line("RTX-4060-8GB", 4)]), 0) is None
     assert order_from_record(order("p", day(0), VENDOR, HUB_SG, [line("H100-SXM5-80GB", 4)]), 0).accelerators == 4
+
+
+def test_licence_scope_of_a_line():
+    """Relevant lines and the scope they need: the family's when it has one, else the ECCN's."""
+    before, after = dt.date(2025, 4, 8), dt.date(2025, 4, 9)
+    h20 = classify_line(item("H20-96GB", 4), REF.catalogue)
+    assert licence_scope(h20, before) is None and licence_scope(h20, after) == "d5_macau"
+    assert licence_scope(classify_line(item("RTX-4060-8GB", 4), REF.catalogue), after) is None
+    assert licence_scope(classify_line(item("UNKNOWN WIDGET", 4, eccn="3A090.a"), REF.catalogue), after) == \
+        "advanced_computing"
+    assert licence_scope(classify_line(item("DAC-CABLE-400G-2M", 4, eccn="3A090.a"), REF.catalogue), after) is None
