@@ -21,7 +21,7 @@ from typing import Any
 
 from detectors.transshipment.routes import h200_class
 
-__all__ = ["LineFacts", "line_facts", "hinted_heading", "relevant_accelerators", "licence_scope", "MEMO_MAX"]
+__all__ = ["LineFacts", "line_facts", "relevant_accelerators", "licence_scope", "MEMO_MAX"]
 
 #: Entries kept before the memo is emptied (real trade names a few dozen products).
 MEMO_MAX = 4096
@@ -38,7 +38,7 @@ class LineFacts:
     heading: Any  # the unrelated heading (8504, 8536, 8544) its HTS code falls under, or None
     value_heading: Any  # the heading a line of no known family is valued against: by HTS, else by its description
     unit_max: float | None  # most one unit is plausibly worth (family, else ``value_heading``), or None if unknown
-    negative_worth: bool  # ``unit_max`` below zero (no catalogue entry is): misdescription's value bound needs none
+    negative_worth: bool  # ``unit_max`` below zero: misdescription's value bound assumes no line has one
 
 
 _MEMO: dict[tuple[str, str | None, str | None], LineFacts] = {}
@@ -61,7 +61,7 @@ def _tokens(text: str) -> set[str]:
     return {w[:-1] if w.endswith("S") and len(w) > 3 else w for w in words}
 
 
-def hinted_heading(product: str, catalogue: Any) -> Any:
+def _hinted_heading(product: str, catalogue: Any) -> Any:
     """An unrelated heading whose product noun ("ADAPTER", "CABLE") the description uses."""
     tokens = _tokens(product)
     for heading in catalogue.unrelated_headings:
@@ -74,7 +74,7 @@ def hinted_heading(product: str, catalogue: Any) -> Any:
 def _work_out(line: Any, catalogue: Any) -> LineFacts:
     family = line.family
     heading = catalogue.unrelated_heading(line.hts)
-    value_heading = heading if heading is not None or family is not None else hinted_heading(line.product, catalogue)
+    value_heading = heading if heading is not None or family is not None else _hinted_heading(line.product, catalogue)
     if family is not None:
         unit_max: float | None = family.unit_value_usd.max
     elif value_heading is not None:
