@@ -235,12 +235,12 @@ class _Party:
         starts = self._starts
         end = len(buckets)
         acc = self._acc
-        for w in (0, 1):
-            horizon = day - _WINDOWS[w]
+        for w, horizon in ((0, day - WINDOW_RECENT), (1, day - WINDOW_MID)):
             start = starts[w]
             while start < end and buckets[start][_DAY] <= horizon:
-                acc[2 * w] -= buckets[start][_ORD_ACC]
-                acc[2 * w + 1] -= buckets[start][_IN_ACC]
+                bucket = buckets[start]
+                acc[2 * w] -= bucket[_ORD_ACC]
+                acc[2 * w + 1] -= bucket[_IN_ACC]
                 start += 1
             starts[w] = start
         horizon = day - WINDOW_LONG
@@ -515,7 +515,7 @@ class PartyFeatures:
 
     def update(self, record: TradeRecord) -> tuple[str, ...]:
         """Attribute ``record`` to the parties it names; returns their ids (document order, once each)."""
-        day = day_of(record.time)
+        day = day_of(record.event.event_time)
         if day > self._latest_day:
             if day // 7 != self._latest_day // 7:
                 self._prune_legs(day)
@@ -615,7 +615,13 @@ class PartyFeatures:
         for ref in (leg.consignee, leg.intermediate_consignee):
             if ref is not None and ref.entity_id != shipper.entity_id and ref.entity_id not in receivers:
                 receivers[ref.entity_id] = ref
-        incoming = [(slot, amount) for slot, amount in ((_IN_LEGS, 1), (_IN_ACC, controlled), (_IN_VAL, value), (_IN_ALL, total)) if amount]
+        incoming = [(_IN_LEGS, 1)]
+        if controlled:
+            incoming.append((_IN_ACC, controlled))
+        if value:
+            incoming.append((_IN_VAL, value))
+        if total:
+            incoming.append((_IN_ALL, total))
         for pid, ref in receivers.items():
             party = self._touch(ref, day)
             party.credit(day, incoming)
@@ -719,7 +725,8 @@ class PartyFeatures:
             return
         evidence.append([day, event_id])
         if len(evidence) > self.evidence_keep:
-            del evidence[: len(evidence) - self.evidence_keep]
+            # A new list, not a trim in place: a snapshot holds on to the old one.
+            party.evidence = evidence[len(evidence) - self.evidence_keep :]
 
     def _prune_legs(self, day: int) -> None:
         # Twice the dedup window: a record arriving up to LEG_DEDUP_DAYS late still finds
@@ -766,17 +773,21 @@ class PartyFeatures:
         return self.evidence_ids(self.evidence_snapshot(party, as_of))
 
     def evidence_snapshot(self, party: str, as_of: dt.datetime | int) -> EvidenceSnapshot:
-        """``evidence(party, as_of)`` put off: a copy of the (at most ``evidence_keep``)
-        entries, turned into ids by :meth:`evidence_ids` only for the rows that raise a
-        finding. Entries are never changed in place, so a shallow copy is a snapshot."""
+        """``evidence(party, as_of)`` put off, turned into ids by :meth:`evidence_ids` only
+        for the rows that raise a finding: the entries list and how many it holds now.
+
+        Nothing is copied. A party's evidence list only ever grows at its end (trimming
+        and expiry build a new list) and its entries are never changed, so its first
+        ``count`` entries stay what they are now."""
         state = self._parties.get(party)
         horizon = (as_of if isinstance(as_of, int) else day_of(as_of)) - WINDOW_LONG
-        return horizon, (tuple(state.evidence) if state is not None else ())
+        entries = state.evidence if state is not None else []
+        return horizon, entries, len(entries)
 
     @staticmethod
     def evidence_ids(snapshot: EvidenceSnapshot) -> tuple[str, ...]:
-        horizon, entries = snapshot
-        return tuple(e for d, e in entries if d > horizon)
+        horizon, entries, count = snapshot
+        return tuple(e for d, e in entries[:count] if d > horizon)
 
     def activity(self, party: str, as_of: dt.datetime | int) -> tuple[int, int]:
         """What the party *took* in the last 365 days: (controlled data-centre accelerators
@@ -806,7 +817,8 @@ class PartyFeatures:
             year, acc = state.totals(today)
             if max(year[_ORD_ACC], year[_IN_ACC]) < min_accelerators and year[_ORDERS] + year[_IN_LEGS] < min_events:
                 continue
-            out.append((pid, _row_inputs(state, today, year, acc), (horizon, tuple(state.evidence))))
+            evidence = state.evidence
+            out.append((pid, _row_inputs(state, today, year, acc), (horizon, evidence, len(evidence))))
         return out
 
     def vector(self, party: str, as_of: dt.datetime | int) -> np.ndarray | None:
@@ -916,8 +928,8 @@ def _count_since(days: Mapping[str, int], floor: int, horizon: int, today: int, 
 #: What a row is computed from (see ``_row_inputs``): the year totals of ``_ROW_SLOTS``,
 #: then the ``_SCALARS``; copied out of the party's state, all integers.
 RowInputs = tuple
-#: (365-day horizon, the evidence entries then): ``PartyFeatures.evidence_snapshot``.
-EvidenceSnapshot = tuple[int, tuple[list[Any], ...]]
+#: (365-day horizon, a party's evidence list, its length then): ``PartyFeatures.evidence_snapshot``.
+EvidenceSnapshot = tuple[int, list[list[Any]], int]
 #: The counter slots a row reads from the year totals.
 _ROW_SLOTS = (
     _ORDERS, _CTRL_ORDERS, _ORD_ACC, _ORD_VAL, _ORD_ALL, _PAYER3, _CASH, _DECLINED, _RUSH, _SPLIT,

@@ -278,3 +278,17 @@ def test_legs_are_pruned_as_a_full_scan_would(records):
             reloaded.load_state(json.loads(json.dumps(indexed.to_state())))
             indexed = reloaded
     assert indexed.to_state() == scanning.to_state()
+
+
+def test_an_evidence_snapshot_keeps_what_it_saw(records):
+    """Snapshots copy nothing; trimming to ``evidence_keep`` and expiry must leave every
+    earlier snapshot's ids as they were when it was taken."""
+    features = PartyFeatures(evidence_keep=3)
+    taken = []
+    for record in records:
+        today = day_of(record.time)
+        for party in features.update(record):
+            snapshot = features.evidence_snapshot(party, today)
+            taken.append((snapshot, features.evidence_ids(snapshot)))
+    assert any(len(ids) == 3 for _, ids in taken)
+    assert all(features.evidence_ids(snapshot) == ids for snapshot, ids in taken)
