@@ -226,7 +226,7 @@ class AnomalyModel:
 
     def _flat_scores(self, scaled: np.ndarray) -> np.ndarray:
         """Scores of transformed rows, as sklearn computes them: each row's path lengths
-        summed tree by tree in forest order.
+        summed tree by tree in forest order (the same doubles as its loop).
 
         Two walks reach the same leaves. sklearn's C walk, one call per tree, costs ~4 us
         a call and ~35 ns a row: it wins on large batches (replay). The vectorised walk
@@ -239,31 +239,30 @@ class AnomalyModel:
         # sklearn trees compare float32 inputs against float64 thresholds.
         data = scaled.astype(np.float32)
         if data.shape[0] >= _C_WALK_ROWS or np.isnan(data).any():
-            lengths = self._sklearn_walk(data)
+            depths = self._sklearn_walk(data)
         else:
-            lengths = self._vector_walk(data)
-        # Summed tree by tree as sklearn's loop does: an accumulate adds in that order.
-        depths = np.add.accumulate(lengths, axis=0)[-1]
+            depths = self._vector_walk(data)
         if self._denominator == 0:
             return np.ones(data.shape[0])
         return 2.0 ** (-(depths / self._denominator))
 
     def _sklearn_walk(self, data: np.ndarray) -> np.ndarray:
-        """Path lengths (trees x rows) through sklearn's ``tree_.apply``."""
-        lengths = np.empty((len(self._walks), data.shape[0]))
-        for i, (tree, columns, leaf_value) in enumerate(self._walks):
+        """Path lengths summed over the trees, in forest order, through ``tree_.apply``."""
+        depths = np.zeros(data.shape[0])
+        for tree, columns, leaf_value in self._walks:
             leaves = tree.apply(data if columns is None else np.ascontiguousarray(data[:, columns]))
-            np.take(leaf_value, leaves, out=lengths[i])
-        return lengths
+            depths += leaf_value[leaves]
+        return depths
 
     def _vector_walk(self, data: np.ndarray) -> np.ndarray:
-        """Path lengths (trees x rows), walking every tree at once (see :meth:`_compile`)."""
+        """Path lengths summed over the trees, in forest order, walking every tree at once
+        (see :meth:`_compile`); an accumulate adds them in that order, in one call."""
         flat = data.astype(np.float64).ravel()
         row_start = np.arange(data.shape[0], dtype=np.intp) * data.shape[1]
         node = np.repeat(self._roots[:, None], data.shape[0], axis=1)
         for _ in range(self._steps):
             node = self._first_child[node] + (flat[self._feature[node] + row_start] > self._threshold[node])
-        return self._value[node]
+        return np.add.accumulate(self._value[node], axis=0)[-1]
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "forest_"):

@@ -123,7 +123,7 @@ def test_both_tree_walks_equal_sklearn_on_small_and_large_batches(X, max_feature
     scaled = model.transform(probe[:100])
     model._flat_scores(scaled)  # compiled
     data = scaled.astype(np.float32)
-    assert np.array_equal(model._vector_walk(data), model._sklearn_walk(data))
+    assert np.array_equal(model._vector_walk(data), model._sklearn_walk(data))  # summed path lengths
 
 
 def test_repeated_rows_are_scored_once_with_the_same_score(X):
