@@ -169,8 +169,8 @@ _WINDOWS = (WINDOW_RECENT, WINDOW_MID, WINDOW_LONG)
 #: Where a slot kept over the 30 and 90-day windows sits in ``_Party._acc`` (+2 for 90 days).
 _ACC_SLOT = {_ORD_ACC: 0, _IN_ACC: 1}
 _SALE = ((_SALES, 1),)
-_DAY_THEN_ID = itemgetter(1, 0)  # a (party id, day) item's age order
 _PAYMENT = ((_PAID, 1),)
+_DAY_THEN_ID = itemgetter(1, 0)  # a (party id, day) item's age order
 _NO_DAY = 1 << 62  # the floor of an empty day map: above every horizon
 
 
