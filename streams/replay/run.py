@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -35,13 +37,31 @@ def run_engine(
 ) -> Engine:
     """Feed ``events`` in micro-batches of ``batch_size`` and flush; returns the engine."""
     engine = engine or Engine()
-    for start in range(0, len(events), batch_size):
-        batch = events[start : start + batch_size]
-        engine.process(batch, detected_at)
-        if on_batch is not None:
-            on_batch(len(batch))
-    engine.flush(detected_at)
+    with _state_out_of_collection():
+        for start in range(0, len(events), batch_size):
+            batch = events[start : start + batch_size]
+            engine.process(batch, detected_at)
+            gc.freeze()
+            if on_batch is not None:
+                on_batch(len(batch))
+        engine.flush(detected_at)
     return engine
+
+
+@contextlib.contextmanager
+def _state_out_of_collection() -> Iterator[None]:
+    """Within: callers ``gc.freeze()`` after each micro-batch; after: everything thawed.
+
+    Detector state lives for the whole replay and holds no reference cycles (a replay of
+    100k simulated events with the collector off leaves nothing for it to collect), yet
+    the allocation-driven cyclic collector walks all of it again and again: about 15% of
+    replay time. Freezing what survived a batch takes it out of the collector's sight
+    (reference counting still frees it); young garbage is still collected.
+    """
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def involves(alert: Alert, entity_id: str) -> bool:
@@ -80,29 +100,31 @@ def replay_files(
     running = make()
     batch: list[Event] = []
     fed = 0
-    for label, partition, number, raw in records:
-        event = reader.admit(label, partition, number, raw)
-        if event is None:
-            continue
-        if not reader.in_order:
-            break
-        batch.append(event)
-        if len(batch) >= batch_size:
-            running.process(batch)
-            fed += len(batch)
-            if on_batch is not None:
-                on_batch(len(batch))
-            batch = []
-    else:
-        if batch:
-            running.process(batch)
-            if on_batch is not None:
-                on_batch(len(batch))
-        running.flush()
-        data = reader.finish()
-        if on_read is not None:
-            on_read(len(data.events))
-        return _result(data, running, entity, started)
+    with _state_out_of_collection():
+        for label, partition, number, raw in records:
+            event = reader.admit(label, partition, number, raw)
+            if event is None:
+                continue
+            if not reader.in_order:
+                break
+            batch.append(event)
+            if len(batch) >= batch_size:
+                running.process(batch)
+                gc.freeze()
+                fed += len(batch)
+                if on_batch is not None:
+                    on_batch(len(batch))
+                batch = []
+        else:
+            if batch:
+                running.process(batch)
+                if on_batch is not None:
+                    on_batch(len(batch))
+            running.flush()
+            data = reader.finish()
+            if on_read is not None:
+                on_read(len(data.events))
+            return _result(data, running, entity, started)
     for label, partition, number, raw in records:  # out of order: read the rest, then sort
         reader.admit(label, partition, number, raw)
     if on_batch is not None and fed:
