@@ -150,8 +150,13 @@ class AnomalyDetector:
         floor_acc, floor_events = int(t["min_accelerators"]), int(t["min_events"])
         min_score, medium_score, margin = float(t["min_score"]), float(t["medium_score"]), float(t["rescore_margin"])
         repeats = self._repeats(t)
-        points: list[tuple[TradeRecord, str, EvidenceSnapshot]] = []
-        inputs: list[RowInputs] = []
+        # Per judged row: its inputs (back to back in one list), record, party and evidence
+        # snapshot, in parallel lists: tuples kept per row until the batch is scored are
+        # work for the garbage collector, walked over again and again.
+        inputs: list[int] = []
+        at_record: list[TradeRecord] = []
+        at_party: list[str] = []
+        at_evidence: list[EvidenceSnapshot] = []
         # The engine passes records in this order already: sorting sorted keys is one pass.
         for record in sorted(records, key=_RECORD_ORDER):
             touched = features.update(record)
@@ -162,11 +167,13 @@ class AnomalyDetector:
                     if repeats.get(party) == row_inputs:
                         continue
                     repeats[party] = row_inputs
-                inputs.append(row_inputs)
-                points.append((record, party, evidence_at))
-        if not points:
+                inputs += row_inputs
+                at_record.append(record)
+                at_party.append(party)
+                at_evidence.append(evidence_at)
+        if not at_record:
             return []
-        rows = features.rows(inputs)  # one columnar batch: the same rows as one call each
+        rows = features.rows(np.array(inputs, dtype=np.float64).reshape(len(at_record), -1))  # one columnar batch
         scores = self.model.score_many(rows)
         findings: list[Finding] = []
         # Only a score rounding to at least ``min_score`` can raise a finding; the others
@@ -177,12 +184,12 @@ class AnomalyDetector:
                 continue
             severity = "medium" if score >= medium_score else "low"
             rank = severity_rank(severity)
-            record, party, evidence_at = points[i]
+            record, party = at_record[i], at_party[i]
             before = self._emitted.get(party)
             if before is not None and score < before[0] + margin and rank <= before[1]:
                 continue
             self._emitted[party] = [score, rank]
-            evidence = features.evidence_ids(evidence_at)
+            evidence = features.evidence_ids(at_evidence[i])
             subject = _record_parties(record)[party]
             findings.append(self._finding(record, subject, rows[i], evidence, score, severity, t, ref))
         return findings

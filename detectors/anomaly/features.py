@@ -840,8 +840,9 @@ class PartyFeatures:
         return _row_inputs(state, today, *state.totals(today))
 
     @staticmethod
-    def rows(inputs: Sequence[RowInputs]) -> np.ndarray:
-        """Rows of :data:`FEATURE_NAMES` for ``row_inputs`` results, one per input, in order."""
+    def rows(inputs: Sequence[RowInputs] | np.ndarray) -> np.ndarray:
+        """Rows of :data:`FEATURE_NAMES` for ``row_inputs`` results, one per input, in order
+        (or for a matrix of them, one per matrix row)."""
         return _rows(inputs)
 
     def raw(self, party: str, as_of: dt.datetime | int) -> dict[str, float] | None:
@@ -965,7 +966,7 @@ def _share_of(part: np.ndarray, whole: np.ndarray) -> np.ndarray:
     return np.divide(part, whole, out=np.zeros(len(part)), where=whole > 0)
 
 
-def _rows(inputs: Sequence[RowInputs]) -> np.ndarray:
+def _rows(inputs: Sequence[RowInputs] | np.ndarray) -> np.ndarray:
     """Feature rows (one per input, columns in :data:`FEATURE_NAMES` order), computed a
     column at a time: the only definition of the features. Row ``i`` depends on
     ``inputs[i]`` alone, so a batch gives the rows one call each would.
@@ -975,7 +976,7 @@ def _rows(inputs: Sequence[RowInputs]) -> np.ndarray:
     n = len(inputs)
     if n == 0:
         return np.zeros((0, len(FEATURE_NAMES)))
-    matrix = np.array(inputs, dtype=np.float64)
+    matrix = np.asarray(inputs, dtype=np.float64)
 
     def column(key: int | str) -> np.ndarray:
         return matrix[:, _COLUMN[key]]
