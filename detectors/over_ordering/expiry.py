@@ -47,6 +47,3 @@ class DueQueue:
                 del due[key]
                 keys.append(key)
         return keys
-
-    def __len__(self) -> int:
-        return len(self._due)

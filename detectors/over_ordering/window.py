@@ -160,13 +160,15 @@ class PartyWindow:
         return totals[bisect_left(totals, day, key=_day_key) - 1]
 
     def earliest_day(self) -> int:
-        """The oldest day ``prune`` or expiry can act on: the last day seen, the first
-        bucket's and the first evidence entry's (what ``prune`` looks at)."""
+        """The oldest day the window holds: its last day, its first bucket's, its oldest
+        evidence entry's. Every entry's, not just the first: a late record's entry can
+        come first once older ones are dropped, and ``prune`` looks at the first."""
         earliest = self.last_day
         if self.buckets and self.buckets[0][_DAY] < earliest:
             earliest = self.buckets[0][_DAY]
-        if self.evidence and self.evidence[0][0] < earliest:
-            earliest = self.evidence[0][0]
+        for day, _ in self.evidence:
+            if day < earliest:
+                earliest = day
         return earliest
 
     def evidence_since(self, since_day: int) -> tuple[str, ...]:

@@ -100,7 +100,7 @@ _SHORT = Thresholds.load().with_overrides(
 )
 
 
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=100, deadline=None)
 @given(scenarios(max_events=60), st.randoms(use_true_random=False), st.integers(1, 12))
 def test_expiry_queues_drop_what_pruning_every_party_drops(events, rng: random.Random, batch):
     """Short windows, so parties and legs expire many times in 80 days; batches fed out of
