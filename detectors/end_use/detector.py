@@ -27,28 +27,42 @@ consignee (legs); for licence findings, the party the licence is due for.
 
 Records are handled one at a time in (event time, event id) order and grace periods
 expire on event time only, so batch boundaries never change a decision.
+
+Three records in four carry nothing either rule set looks at (no line of licence scope
+on the day, no advanced-computing or data-centre accelerator line): they only move
+event time, so they are recognised from their lines first and go no further.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+import operator
 from collections.abc import Iterable, Mapping, Sequence
+from itertools import compress, count, islice
 from typing import Any
 
 from detectors.alerts import Finding
 from detectors.end_use.flags import (
     FlagHit,
+    PartyFactsBook,
     controlled_datacenter_accelerators,
     order_flags,
     order_subject,
     relevant_lines,
     shipment_flags,
 )
-from detectors.end_use.licence import DESTINATION_FLAG, HEADQUARTERS_FLAG, LicenceNeed, line_scope, needs_for
+from detectors.end_use.licence import (
+    DESTINATION_FLAG,
+    HEADQUARTERS_FLAG,
+    LicenceNeed,
+    LicenceRules,
+    line_scope,
+    needs_for,
+)
 from detectors.end_use.scoring import has_track_record, soft_points, soft_severity
 from detectors.end_use.vocabulary import Vocabulary, default_vocabulary
-from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 from schemas import Party, SubjectParty
 
 __all__ = ["EndUseDetector", "VERSION", "LICENCE_DETECTOR", "RED_FLAGS_DETECTOR", "PATTERN_KEY"]
@@ -63,16 +77,48 @@ _STATE_FORMAT = 1
 _UNITS = "controlled accelerators"
 
 
-def _day(moment: dt.datetime) -> int:
-    return moment.astimezone(dt.timezone.utc).date().toordinal()
+_UTC = dt.timezone.utc
 
 
 def _date(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(dt.timezone.utc).date()
+    """The UTC date of ``moment``. Decoded UTC timestamps carry ``timezone.utc`` itself,
+    whose own date is the UTC date: no conversion for nearly every record."""
+    return moment.date() if moment.tzinfo is _UTC else moment.astimezone(_UTC).date()
 
 
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
+
+
+def _event_order(record: TradeRecord) -> tuple[dt.datetime, str]:
+    return record.event.event_time, record.event.event_id
+
+
+def _in_event_order(records: Sequence[TradeRecord]) -> bool:
+    """Whether ``records`` are sorted by (event time, event id), as the engine passes them.
+
+    Checking costs a fraction of sorting with a key function: times are compared in C
+    without building a key per record, and ids only where neighbours share a time."""
+    times = [record.event.event_time for record in records]
+    if any(map(operator.gt, times, islice(times, 1, None))):
+        return False
+    for i in compress(count(), map(operator.eq, times, islice(times, 1, None))):
+        if records[i].event.event_id > records[i + 1].event.event_id:
+            return False
+    return True
+
+
+def _concerns_either_rule(lines: Sequence[LineRecord], date: dt.date) -> bool:
+    """Whether any line is of licence scope on ``date`` (``line_scope``) or relevant to the
+    soft flags (``relevant_lines``): without one, neither rule set has anything to say
+    about the document and its volume is zero."""
+    for line in lines:
+        if line.controlled or (line.datacenter and line.accelerators > 0):
+            return True
+        family = line.family
+        if family is not None and family.licence_scope_on(date) != "none":
+            return True
+    return False
 
 
 def _triple(party: PartyRef) -> list[str]:
@@ -111,13 +157,22 @@ class EndUseDetector:
         self._pending: dict[str, dict[str, Any]] = {}  # order_id -> order awaiting a licensed leg
         self._deadlines: list[tuple[int, str]] = []  # heap of (deadline, order_id); derived from _pending
         self._latest_day: int | None = None
+        # Memos (derived, never stored): country answers, and what the flags ask of a party.
+        self._licence_rules = LicenceRules()
+        self._party_facts = PartyFactsBook(self.vocabulary)
 
     # -- Detector protocol ---------------------------------------------------------------
 
     def observe(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
         findings: list[Finding] = []
-        for record in sorted(records, key=lambda r: (r.time, r.event_id)):
-            findings.extend(self._observe(record, ref))
+        if not records:
+            return findings
+        t = ref.thresholds["end_use"]
+        self._licence_rules.sync(ref)
+        if not _in_event_order(records):
+            records = sorted(records, key=_event_order)
+        for record in records:
+            self._observe(record, ref, t, findings)
         return findings
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
@@ -152,23 +207,24 @@ class EndUseDetector:
 
     # -- one record ----------------------------------------------------------------------
 
-    def _observe(self, record: TradeRecord, ref: Any) -> list[Finding]:
-        t = ref.thresholds["end_use"]
-        day = _day(record.time)
-        self._advance(day, t)
-        findings = self._expire(record.time, day, ref, t)
+    def _observe(self, record: TradeRecord, ref: Any, t: Mapping[str, Any], findings: list[Finding]) -> None:
+        moment = record.event.event_time
+        date = _date(moment)
+        day = date.toordinal()
+        if self._latest_day is None or day > self._latest_day:
+            self._advance(day, t)
+        if self._deadlines and self._deadlines[0][0] < int(moment.timestamp()):  # _epoch, inline: every record asks
+            findings.extend(self._expire(moment, ref, t))
         if isinstance(record, OrderRecord):
-            findings.extend(self._order_licence(record, ref, t))
-            findings.extend(self._order_flags(record, day, ref, t))
-        else:
-            findings.extend(self._shipment_licence(record, day, ref, t))
+            if _concerns_either_rule(record.lines, date):
+                findings.extend(self._order_licence(record, date, ref, t))
+                findings.extend(self._order_flags(record, day, ref, t))
+        elif _concerns_either_rule(record.items, date):
+            findings.extend(self._shipment_licence(record, date, day, ref, t))
             findings.extend(self._shipment_flags(record, day, ref, t))
-        return findings
 
     def _advance(self, day: int, t: Mapping[str, Any]) -> None:
-        """On a new event day, forget volume and licences that fell out of their windows."""
-        if self._latest_day is not None and day <= self._latest_day:
-            return
+        """A new event day: forget volume and licences that fell out of their windows."""
         self._latest_day = day
         since = day - int(t["volume_window_days"]) + 1
         for subject_id, days in list(self._volume.items()):
@@ -215,11 +271,11 @@ class EndUseDetector:
             related=related,
         )
 
-    def _order_licence(self, order: OrderRecord, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
+    def _order_licence(self, order: OrderRecord, date: dt.date, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
         """Remember an order that needs a licence until its legs show one (or the grace ends)."""
         destination = [p for p in (order.end_user, order.ship_to) if p is not None]
         headquarters = [p for p in (order.end_user, order.ship_to, order.buyer) if p is not None]
-        needs = needs_for(order.lines, _date(order.time), destination, (), headquarters, ref)
+        needs = needs_for(order.lines, date, destination, (), headquarters, ref, self._licence_rules)
         order_id = order.event.order_id
         if not needs or order_id in self._pending:
             return []  # nothing needed, or a re-sent order already waiting
@@ -245,7 +301,7 @@ class EndUseDetector:
     def _holds_licence(self, party_ids: Iterable[str]) -> bool:
         return any(pid in self._licensees for pid in party_ids)
 
-    def _expire(self, now: dt.datetime, day: int, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
+    def _expire(self, now: dt.datetime, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
         """Orders whose grace ended before ``now``: high, unless the party holds a licence."""
         cutoff = _epoch(now)
         due: list[tuple[int, str]] = []
@@ -306,8 +362,9 @@ class EndUseDetector:
     def _absent_means_none(self, country: str, ref: Any) -> bool:
         return any(ref.countries.in_group(country, group) for group in self.vocabulary.absent_is_none_in_groups)
 
-    def _shipment_licence(self, leg: ShipmentRecord, day: int, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
-        date = _date(leg.time)
+    def _shipment_licence(
+        self, leg: ShipmentRecord, date: dt.date, day: int, ref: Any, t: Mapping[str, Any]
+    ) -> list[Finding]:
         if not any(line_scope(item, date) != "none" for item in leg.items):
             return []
         event = leg.event
@@ -344,7 +401,8 @@ class EndUseDetector:
 
         if status == "licensed":
             return findings
-        needs = needs_for(leg.items, date, (), [(leg.consignee, event.destination_country)], receivers, ref)
+        needs = needs_for(leg.items, date, (), [(leg.consignee, event.destination_country)], receivers, ref,
+                          self._licence_rules)
         for need in needs:
             if status == "unknown" and not (need.flag == DESTINATION_FLAG and self._absent_means_none(need.country, ref)):
                 continue  # the feed does not record licences: nothing to judge on this leg alone
@@ -396,14 +454,14 @@ class EndUseDetector:
     def _order_flags(self, order: OrderRecord, day: int, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
         if not relevant_lines(order.lines):
             return []
-        subject = order_subject(order, self.vocabulary)
-        hits = order_flags(order, ref, self.vocabulary, t)
+        subject = order_subject(order, self.vocabulary, self._party_facts)
+        hits = order_flags(order, ref, self.vocabulary, t, self._party_facts)
         document = controlled_datacenter_accelerators(order.lines)
         self._add_volume(subject.entity_id, day, document, create=True)
         if not hits:
             return []
-        related = _related(subject.entity_id, [order.buyer, order.ship_to, order.end_user, order.payer])
-        return self._soft_finding(subject, hits, order.time, order.event_id, document, self._volume_of(subject.entity_id), related, ref, t)
+        return self._soft_finding(subject, hits, order.time, order.event_id, document, self._volume_of(subject.entity_id),
+                                  [order.buyer, order.ship_to, order.end_user, order.payer], ref, t)
 
     def _shipment_flags(self, leg: ShipmentRecord, day: int, ref: Any, t: Mapping[str, Any]) -> list[Finding]:
         hits = shipment_flags(leg, self.vocabulary)
@@ -411,8 +469,9 @@ class EndUseDetector:
         self._add_volume(leg.consignee.entity_id, day, document, create=bool(hits))
         if not hits:
             return []
-        related = _related(leg.consignee.entity_id, [leg.shipper, leg.intermediate_consignee, leg.freight_forwarder])
-        return self._soft_finding(leg.consignee, hits, leg.time, leg.event_id, document, self._volume_of(leg.consignee.entity_id), related, ref, t)
+        return self._soft_finding(leg.consignee, hits, leg.time, leg.event_id, document,
+                                  self._volume_of(leg.consignee.entity_id),
+                                  [leg.shipper, leg.intermediate_consignee, leg.freight_forwarder], ref, t)
 
     def _soft_finding(
         self,
@@ -422,10 +481,12 @@ class EndUseDetector:
         event_id: str,
         document: int,
         volume: int,
-        related: tuple[Party, ...],
+        others: list[PartyRef | None],
         ref: Any,
         t: Mapping[str, Any],
     ) -> list[Finding]:
+        """The document's soft finding, if its flags together are worth one; ``others``
+        (the document's other parties) become the related parties only then."""
         reasons: dict[str, str] = {}
         for hit in hits:
             reasons.setdefault(hit.code, hit.reason)
@@ -436,6 +497,7 @@ class EndUseDetector:
         severity, score = verdict
         points, strong, weak = soft_points(codes, self.vocabulary)
         subject = party.subject()
+        related = _related(party.entity_id, others)
         described = "; ".join(f"{ref.red_flags.get(code).title.lower()} ({reasons[code]})" for code in codes)
         count = f"{len(codes)} end-use red flag{'s' if len(codes) != 1 else ''}"
         summary = (

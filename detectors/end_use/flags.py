@@ -7,13 +7,18 @@ keeps state.
 
 An order is *relevant* when it carries advanced-computing or data-centre accelerator
 lines; soft flags on orders for cables or CPU servers say nothing about chip diversion.
+
+What the flags ask about a party alone (its trade, its names, its addresses) is the same
+on every document it appears on: ``party_facts`` answers it once, and ``PartyFactsBook``
+remembers the answers for the parties that recur.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 from detectors.end_use.vocabulary import Vocabulary
@@ -21,6 +26,9 @@ from detectors.engine.records import LineRecord, OrderRecord, PartyRef, Shipment
 
 __all__ = [
     "FlagHit",
+    "PartyFacts",
+    "PartyFactsBook",
+    "party_facts",
     "relevant_lines",
     "controlled_datacenter_accelerators",
     "relevant_value",
@@ -31,6 +39,8 @@ __all__ = [
 ]
 
 _RESALE_TYPES = frozenset({"distributor", "reseller", "oem_server"})
+_UTC = dt.timezone.utc
+_FACTS_MAX = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,11 +99,66 @@ def _is_trading_company(party: PartyRef, vocab: Vocabulary) -> str | None:
     return None
 
 
-def order_subject(order: OrderRecord, vocab: Vocabulary) -> PartyRef:
+@dataclass(frozen=True, slots=True)
+class PartyFacts:
+    """What the soft flags ask about one party, whatever the document it is on."""
+
+    forwarder: bool  # ``is_forwarder``
+    trading_word: str | None  # the trading-company word in its names (``None`` for resellers)
+    mismatch: str | None  # why its line of business does not fit data-centre accelerators
+    address: tuple[str, str] | None  # ``address_kind`` of the first suspicious address (printed, registered)
+
+
+def party_facts(party: PartyRef, vocab: Vocabulary) -> PartyFacts:
+    registered_address = party.entity.address if party.entity is not None else None
+    address = vocab.address_kind(party.address) or vocab.address_kind(registered_address)
+    kind = _type(party)
+    if kind in vocab.mismatch_types:
+        mismatch: str | None = f"business type {kind}"
+    else:
+        word = next((w for w in map(vocab.mismatch_word, _names(party)) if w), None)
+        mismatch = f"name says {word.lower()}" if word else None
+    return PartyFacts(is_forwarder(party, vocab), _is_trading_company(party, vocab), mismatch, address)
+
+
+class PartyFactsBook:
+    """``party_facts`` by party, for one vocabulary.
+
+    Keyed by the ``PartyRef`` object itself: the engine hands out one per party as
+    written (per registry version), so the same object recurs on hundreds of documents,
+    and it is immutable. The book holds each party it remembers, so no other object can
+    take its id meanwhile. Bounded."""
+
+    __slots__ = ("_vocab", "_facts")
+
+    def __init__(self, vocab: Vocabulary) -> None:
+        self._vocab = vocab
+        self._facts: dict[int, tuple[PartyRef, PartyFacts]] = {}
+
+    def __call__(self, party: PartyRef) -> PartyFacts:
+        known = self._facts.get(id(party))
+        if known is not None and known[0] is party:
+            return known[1]
+        if len(self._facts) >= _FACTS_MAX:
+            self._facts.clear()
+        facts = party_facts(party, self._vocab)
+        self._facts[id(party)] = (party, facts)
+        return facts
+
+
+FactsOf = Callable[[PartyRef], PartyFacts]
+
+
+def order_subject(order: OrderRecord, vocab: Vocabulary, facts: FactsOf | None = None) -> PartyRef:
     """Whom an order's end-use flags are about: the declared end user, unless that is a
-    forwarder or trading company (then the buyer who declared it)."""
+    forwarder or trading company (then the buyer who declared it).
+
+    ``facts``: where to get ``party_facts`` (a ``PartyFactsBook``; by default, computed)."""
     end_user = order.end_user
-    if end_user is not None and not is_forwarder(end_user, vocab) and not _is_trading_company(end_user, vocab):
+    if end_user is None:
+        return order.buyer
+    known = facts(end_user) if facts is not None else party_facts(end_user, vocab)
+    if not known.forwarder and not known.trading_word:
         return end_user
     return order.buyer
 
@@ -117,49 +182,53 @@ def _in_same_group(payer: PartyRef, others: list[PartyRef], ref: Any) -> bool:
     return False
 
 
-def order_flags(order: OrderRecord, ref: Any, vocab: Vocabulary, t: Mapping[str, Any]) -> list[FlagHit]:
-    """Every soft flag an order raises (empty when it has no relevant lines)."""
+def order_flags(
+    order: OrderRecord, ref: Any, vocab: Vocabulary, t: Mapping[str, Any], facts: FactsOf | None = None
+) -> list[FlagHit]:
+    """Every soft flag an order raises (empty when it has no relevant lines).
+
+    ``facts``: where to get ``party_facts`` (a ``PartyFactsBook``; by default, computed)."""
     lines = relevant_lines(order.lines)
     if not lines:
         return []
+    if facts is None:
+        facts = partial(party_facts, vocab=vocab)
     event = order.event
-    day = event.event_time.astimezone(dt.timezone.utc).date()
+    moment = event.event_time
+    day = moment.date() if moment.tzinfo is _UTC else moment.astimezone(_UTC).date()
     hits: list[FlagHit] = []
-    declaring = [p for p in (order.end_user, order.buyer) if p is not None]
+    end_user, ship_to, buyer = order.end_user, order.ship_to, order.buyer
+    ship_to_facts = facts(ship_to)
+    end_user_facts = facts(end_user) if end_user is not None else None
+    declaring = [(end_user, end_user_facts)] if end_user is not None else []
+    declaring.append((buyer, facts(buyer)))
     datacenter = any(line.datacenter for line in lines)
     value = relevant_value(lines)
 
     # Line of business: a realty, food or logistics firm buying data-centre accelerators.
     # (A forwarder declared as end user is the forwarder flag's, not counted twice.)
     if datacenter:
-        for party in declaring:
-            if party is order.end_user and is_forwarder(party, vocab):
+        for party, known in declaring:
+            if party is end_user and known.forwarder:
                 continue
-            if _type(party) in vocab.mismatch_types:
-                hits.append(FlagHit("BUSINESS_LINE_MISMATCH", party.entity_id, f"business type {_type(party)}"))
-                continue
-            word = next((w for w in map(vocab.mismatch_word, _names(party)) if w), None)
-            if word:
-                hits.append(FlagHit("BUSINESS_LINE_MISMATCH", party.entity_id, f"name says {word.lower()}"))
+            if known.mismatch:
+                hits.append(FlagHit("BUSINESS_LINE_MISMATCH", party.entity_id, known.mismatch))
 
     # Declared end use that does not fit modules or 8-GPU servers.
     if event.declared_end_use in vocab.mismatched_end_uses:
         misfit = sorted({l.product for l in lines if l.family is not None and l.family.category in vocab.mismatched_categories})
         if misfit:
-            hits.append(FlagHit("END_USE_PRODUCT_MISMATCH", order_subject(order, vocab).entity_id,
+            hits.append(FlagHit("END_USE_PRODUCT_MISMATCH", order_subject(order, vocab, facts).entity_id,
                                 f"{event.declared_end_use} for {', '.join(misfit)}"))
 
     # Residential or virtual addresses (ship-to as printed, declaring parties as printed or registered).
-    for party in (order.ship_to, *declaring):
-        addresses = [party.address, party.entity.address if party.entity is not None else None]
-        for address in addresses:
-            kind = vocab.address_kind(address)
-            if kind:
-                hits.append(FlagHit("RESIDENTIAL_ADDRESS", party.entity_id, f"{kind[0]} address ({kind[1].lower()})"))
-                break
+    for party, known in ((ship_to, ship_to_facts), *declaring):
+        kind = known.address
+        if kind:
+            hits.append(FlagHit("RESIDENTIAL_ADDRESS", party.entity_id, f"{kind[0]} address ({kind[1].lower()})"))
 
     # Little business history, no online presence.
-    for party in declaring:
+    for party, _ in declaring:
         entity = party.entity
         if entity is None:
             continue
@@ -169,19 +238,17 @@ def order_flags(order: OrderRecord, ref: Any, vocab: Vocabulary, t: Mapping[str,
             hits.append(FlagHit("NO_ONLINE_PRESENCE", party.entity_id, "no website"))
 
     # Forwarders, logistics and trading companies where the goods should end up.
-    if is_forwarder(order.ship_to, vocab) and order.ship_to.entity_id != order.buyer.entity_id:
-        hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.ship_to.entity_id, "ship-to is a forwarder or logistics firm"))
-    if order.end_user is not None:
-        if is_forwarder(order.end_user, vocab):
-            hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.end_user.entity_id, "end user is a forwarder or logistics firm"))
-        else:
-            word = _is_trading_company(order.end_user, vocab)
-            if word:
-                hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.end_user.entity_id, f"end user is a trading company ({word.lower()})"))
-    if order.ship_to.entity_id != order.buyer.entity_id and _type(order.ship_to) not in _RESALE_TYPES:
-        word = _is_trading_company(order.ship_to, vocab)
-        if word:
-            hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", order.ship_to.entity_id, f"ship-to is a trading company ({word.lower()})"))
+    if ship_to_facts.forwarder and ship_to.entity_id != buyer.entity_id:
+        hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", ship_to.entity_id, "ship-to is a forwarder or logistics firm"))
+    if end_user_facts is not None:
+        if end_user_facts.forwarder:
+            hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", end_user.entity_id, "end user is a forwarder or logistics firm"))
+        elif end_user_facts.trading_word:
+            word = end_user_facts.trading_word
+            hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", end_user.entity_id, f"end user is a trading company ({word.lower()})"))
+    if ship_to.entity_id != buyer.entity_id and ship_to_facts.trading_word:  # never a reseller's (see PartyFacts)
+        word = ship_to_facts.trading_word
+        hits.append(FlagHit("FORWARDER_FINAL_CONSIGNEE", ship_to.entity_id, f"ship-to is a trading company ({word.lower()})"))
 
     # Who pays, and how.
     payer = order.payer

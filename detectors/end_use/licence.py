@@ -13,6 +13,11 @@ Two rules of the Oct 2023 advanced computing rule, both data-driven through
 
 Listed parties also need a licence for everything, but that is the screening
 detector's finding, not this one's.
+
+Every document with a line of licence scope asks the same few questions (does this
+country need a licence for this scope? where is this party's group headquartered?), so
+``LicenceRules`` remembers the answers: they depend only on the country groups and the
+registry's content, never on the document.
 """
 
 from __future__ import annotations
@@ -25,10 +30,19 @@ from typing import Any
 from detectors.engine.records import LineRecord, PartyRef
 from detectors.reference import DEFAULT_SCOPE
 
-__all__ = ["LicenceNeed", "line_scope", "headquarters_country", "needs_for", "DESTINATION_FLAG", "HEADQUARTERS_FLAG"]
+__all__ = [
+    "LicenceNeed",
+    "LicenceRules",
+    "line_scope",
+    "headquarters_country",
+    "needs_for",
+    "DESTINATION_FLAG",
+    "HEADQUARTERS_FLAG",
+]
 
 DESTINATION_FLAG = "LICENCE_REQUIRED_DESTINATION"
 HEADQUARTERS_FLAG = "HQ_D5_PARENT_NO_LICENCE"
+_MEMO_MAX = 65536
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +83,63 @@ def headquarters_country(party: PartyRef, ref: Any) -> str:
     return entity.country
 
 
+class LicenceRules:
+    """``requires_licence`` and the headquarters rule's answer per party, memoised.
+
+    ``sync`` with the reference before asking (once per batch of records): it forgets
+    the answers when the country groups or the registry's content changed. Bounded, so
+    hostile input naming endless parties cannot grow it without limit.
+    """
+
+    __slots__ = ("_countries", "_registry_version", "_requires", "_headquarters")
+
+    def __init__(self) -> None:
+        self._countries: Any = None
+        self._registry_version: str | None = None
+        self._requires: dict[tuple[str, str], bool] = {}
+        # headquarters_country's inputs -> (the country, whether the headquarters rule applies there)
+        self._headquarters: dict[tuple[str | None, ...], tuple[str, bool]] = {}
+
+    def sync(self, ref: Any) -> None:
+        if ref.countries is not self._countries:
+            self._countries = ref.countries
+            self._requires.clear()
+            self._headquarters.clear()
+        version = ref.registry.version
+        if version != self._registry_version:
+            self._registry_version = version
+            self._headquarters.clear()
+
+    def requires_licence(self, country: str, scope: str) -> bool:
+        """``CountryGroups.requires_licence``."""
+        key = (country, scope)
+        answer = self._requires.get(key)
+        if answer is None:
+            if len(self._requires) >= _MEMO_MAX:
+                self._requires.clear()
+            answer = self._requires[key] = self._countries.requires_licence(country, scope)
+        return answer
+
+    def headquarters(self, party: PartyRef, ref: Any) -> tuple[str, bool]:
+        """``headquarters_country`` and whether the headquarters rule applies there.
+
+        Keyed by every field of the party ``headquarters_country`` reads, so a party
+        resolved against an older registry than ``ref``'s still gets its own answer."""
+        entity = party.entity
+        key = (
+            (None, party.country)
+            if entity is None
+            else (entity.entity_id, entity.country, entity.ultimate_parent_id, entity.ultimate_parent_country)
+        )
+        answer = self._headquarters.get(key)
+        if answer is None:
+            if len(self._headquarters) >= _MEMO_MAX:
+                self._headquarters.clear()
+            country = headquarters_country(party, ref)
+            answer = self._headquarters[key] = (country, self._countries.headquarters_requires_licence(country))
+        return answer
+
+
 def needs_for(
     lines: Sequence[LineRecord],
     day: dt.date,
@@ -76,34 +147,41 @@ def needs_for(
     destination_countries: Iterable[tuple[PartyRef, str]],
     headquarters_parties: Iterable[PartyRef],
     ref: Any,
+    rules: LicenceRules | None = None,
 ) -> list[LicenceNeed]:
     """Every licence need of a document's lines.
 
     ``destination_countries`` pairs a party with the country goods reach it in (a leg's
     declared destination); ``destination_parties`` use their own country. A party whose
     delivery already needs a licence is not reported again under the headquarters rule.
+    ``rules``: the caller's memo, synced with ``ref`` (by default, one for this call).
     """
-    scoped = [(line, line_scope(line, day)) for line in lines]
-    scoped = [(line, scope) for line, scope in scoped if scope != "none"]
+    scoped = []
+    for line in lines:
+        scope = line_scope(line, day)
+        if scope != "none":
+            scoped.append((line, scope))
     if not scoped:
         return []
-    countries = ref.countries
+    if rules is None:
+        rules = LicenceRules()
+        rules.sync(ref)
     needs: list[LicenceNeed] = []
     seen: set[tuple[str, str]] = set()
     pairs = [(party, party.country) for party in destination_parties] + list(destination_countries)
     for party, country in pairs:
-        hit = [(line, scope) for line, scope in scoped if countries.requires_licence(country, scope)]
+        hit = [(line, scope) for line, scope in scoped if rules.requires_licence(country, scope)]
         if hit and (party.entity_id, DESTINATION_FLAG) not in seen:
             seen.add((party.entity_id, DESTINATION_FLAG))
             needs.append(_need(DESTINATION_FLAG, party, country, hit))
+    controlled = [(line, scope) for line, scope in scoped if line.controlled]
+    if not controlled:
+        return needs  # the headquarters rule is about 3A090/4A090 items only
     for party in headquarters_parties:
         if (party.entity_id, DESTINATION_FLAG) in seen or (party.entity_id, HEADQUARTERS_FLAG) in seen:
             continue
-        controlled = [(line, scope) for line, scope in scoped if line.controlled]
-        if not controlled:
-            continue
-        hq = headquarters_country(party, ref)
-        if countries.headquarters_requires_licence(hq):
+        hq, required = rules.headquarters(party, ref)
+        if required:
             seen.add((party.entity_id, HEADQUARTERS_FLAG))
             needs.append(_need(HEADQUARTERS_FLAG, party, hq, controlled))
     return needs

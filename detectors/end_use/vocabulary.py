@@ -20,6 +20,8 @@ __all__ = ["Vocabulary", "default_vocabulary", "normal_text", "DEFAULT_VOCABULAR
 DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "end_use.toml"
 _NOT_ALNUM = re.compile(r"[^A-Z0-9]+")
 _CACHE_SIZE = 50_000
+_QUESTIONS = ("licence", "mismatch", "forwarder", "trading", "address")
+_UNANSWERED = object()
 
 
 def normal_text(text: str | None) -> str:
@@ -63,8 +65,11 @@ class Vocabulary:
     mismatched_categories: frozenset[str]
     unusual_payment_methods: frozenset[str]
     watch_payer_countries: frozenset[str]
-    # Answers per (question, text): parties recur on thousands of documents. Bounded.
-    _answers: dict[tuple[str, str], Any] = field(default_factory=dict, compare=False, hash=False, repr=False)
+    # Answers per question, by text (absent text too): parties recur on thousands of
+    # documents, and a relevant order asks a dozen questions. Bounded.
+    _answers: dict[str, dict[str | None, Any]] = field(
+        default_factory=lambda: {question: {} for question in _QUESTIONS}, compare=False, hash=False, repr=False
+    )
 
     @classmethod
     def load(cls, path: str | Path | None = None) -> Vocabulary:
@@ -105,6 +110,12 @@ class Vocabulary:
         """What a shipment's ``license`` field says: ``"licensed"`` (a licence number),
         ``"none"`` (NLR, a placeholder or a licence exception, none of which authorise an
         export that needs a licence) or ``"unknown"`` (absent: the feed does not record it)."""
+        found = self._answers["licence"].get(licence, _UNANSWERED)
+        if found is _UNANSWERED:
+            found = self._remember("licence", licence, self._licence_status(licence))
+        return found
+
+    def _licence_status(self, licence: str | None) -> str:
         if licence is None:
             return "unknown"
         code = normal_text(licence).strip()
@@ -112,29 +123,37 @@ class Vocabulary:
             return "none"
         return "licensed"
 
-    def _cached(self, question: str, text: str | None, answer: Any) -> Any:
-        if not text:
-            return answer(text)
-        key = (question, text)
-        cache = self._answers
-        if key not in cache:
-            if len(cache) >= _CACHE_SIZE:
-                cache.clear()
-            cache[key] = answer(text)
-        return cache[key]
+    def _remember(self, question: str, text: str | None, answer: Any) -> Any:
+        memo = self._answers[question]
+        if len(memo) >= _CACHE_SIZE:
+            memo.clear()
+        memo[text] = answer
+        return answer
 
     def mismatch_word(self, name: str | None) -> str | None:
-        return self._cached("mismatch", name, lambda text: _contains_any(text, self.mismatch_name_words))
+        found = self._answers["mismatch"].get(name, _UNANSWERED)
+        if found is _UNANSWERED:
+            found = self._remember("mismatch", name, _contains_any(name, self.mismatch_name_words))
+        return found
 
     def forwarder_word(self, name: str | None) -> str | None:
-        return self._cached("forwarder", name, lambda text: _contains_any(text, self.forwarder_name_words))
+        found = self._answers["forwarder"].get(name, _UNANSWERED)
+        if found is _UNANSWERED:
+            found = self._remember("forwarder", name, _contains_any(name, self.forwarder_name_words))
+        return found
 
     def trading_word(self, name: str | None) -> str | None:
-        return self._cached("trading", name, lambda text: _contains_any(text, self.trading_name_words))
+        found = self._answers["trading"].get(name, _UNANSWERED)
+        if found is _UNANSWERED:
+            found = self._remember("trading", name, _contains_any(name, self.trading_name_words))
+        return found
 
     def address_kind(self, address: str | None) -> tuple[str, str] | None:
         """``("residential" | "virtual", matched word)`` for a suspicious address, else ``None``."""
-        return self._cached("address", address, self._address_kind)
+        found = self._answers["address"].get(address, _UNANSWERED)
+        if found is _UNANSWERED:
+            found = self._remember("address", address, self._address_kind(address))
+        return found
 
     def _address_kind(self, address: str | None) -> tuple[str, str] | None:
         word = _contains_any(address, self.virtual_words)
