@@ -110,6 +110,9 @@ class PartyFacts:
 
 
 def party_facts(party: PartyRef, vocab: Vocabulary) -> PartyFacts:
+    """The questions ``order_flags`` asks of each party, answered in the order it asks
+    them (the printed address before the registered one; the business type before the
+    names)."""
     registered_address = party.entity.address if party.entity is not None else None
     address = vocab.address_kind(party.address) or vocab.address_kind(registered_address)
     kind = _type(party)
@@ -198,10 +201,9 @@ def order_flags(
     day = moment.date() if moment.tzinfo is _UTC else moment.astimezone(_UTC).date()
     hits: list[FlagHit] = []
     end_user, ship_to, buyer = order.end_user, order.ship_to, order.buyer
+    declaring = [(p, facts(p)) for p in (end_user, buyer) if p is not None]
+    end_user_facts = declaring[0][1] if end_user is not None else None
     ship_to_facts = facts(ship_to)
-    end_user_facts = facts(end_user) if end_user is not None else None
-    declaring = [(end_user, end_user_facts)] if end_user is not None else []
-    declaring.append((buyer, facts(buyer)))
     datacenter = any(line.datacenter for line in lines)
     value = relevant_value(lines)
 
