@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 import operator
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import compress, count, islice
@@ -157,6 +158,11 @@ class EndUseDetector:
         self._pending: dict[str, dict[str, Any]] = {}  # order_id -> order awaiting a licensed leg
         self._deadlines: list[tuple[int, str]] = []  # heap of (deadline, order_id); derived from _pending
         self._latest_day: int | None = None
+        # Derived, so a new day looks only at what may have left its window: a heap of
+        # (day, subject) of ``_volume``, each subject once, under its first day or an
+        # earlier one; and a day no licensee's is older than.
+        self._volume_starts: list[tuple[float, str]] = []
+        self._licences_since: float = math.inf
         # Memos (derived, never stored): country answers, and what the flags ask of a party.
         self._licence_rules = LicenceRules()
         self._party_facts = PartyFactsBook(self.vocabulary)
@@ -200,6 +206,8 @@ class EndUseDetector:
         self._licensees = {pid: int(day) for pid, day in state.get("licensees", {}).items()}
         self._pending = {oid: dict(p) for oid, p in state.get("pending", {}).items()}
         self._deadlines = sorted((int(p["dl"]), oid) for oid, p in self._pending.items())
+        self._volume_starts = sorted((days[0][0] if days else -math.inf, sid) for sid, days in self._volume.items())
+        self._licences_since = min(self._licensees.values(), default=math.inf)
 
     @property
     def tracked_parties(self) -> int:
@@ -224,19 +232,30 @@ class EndUseDetector:
             findings.extend(self._shipment_flags(record, day, ref, t))
 
     def _advance(self, day: int, t: Mapping[str, Any]) -> None:
-        """A new event day: forget volume and licences that fell out of their windows."""
+        """A new event day: forget volume and licences that fell out of their windows.
+
+        A subject's volume is pruned when its first day left the window (later days of a
+        late record's are not looked at before that); only subjects queued under such a
+        first day are visited."""
         self._latest_day = day
         since = day - int(t["volume_window_days"]) + 1
-        for subject_id, days in list(self._volume.items()):
-            if days and days[0][0] >= since:
+        starts = self._volume_starts
+        while starts and starts[0][0] < since:
+            _, subject_id = heapq.heappop(starts)
+            days = self._volume[subject_id]
+            if days and days[0][0] >= since:  # queued under an earlier day (a loaded empty list since filled)
+                heapq.heappush(starts, (days[0][0], subject_id))
                 continue
             kept = [v for v in days if v[0] >= since]
             if kept:
                 self._volume[subject_id] = kept
+                heapq.heappush(starts, (kept[0][0], subject_id))
             else:
                 del self._volume[subject_id]
         licence_since = day - int(t["licensee_memory_days"]) + 1
-        self._licensees = {pid: d for pid, d in self._licensees.items() if d >= licence_since}
+        if self._licences_since < licence_since:
+            self._licensees = {pid: d for pid, d in self._licensees.items() if d >= licence_since}
+            self._licences_since = min(self._licensees.values(), default=math.inf)
 
     # -- licence -------------------------------------------------------------------------
 
@@ -373,6 +392,7 @@ class EndUseDetector:
         if status == "licensed":
             for party in receivers:
                 self._licensees[party.entity_id] = day
+            self._licences_since = min(self._licences_since, day)
         findings: list[Finding] = []
 
         # Orders waiting for this leg: by order id, or (legs without one) by party.
@@ -442,6 +462,7 @@ class EndUseDetector:
             if not create or accelerators <= 0:
                 return
             days = self._volume[party_id] = []
+            heapq.heappush(self._volume_starts, (day, party_id))
         if accelerators > 0:
             if days and days[-1][0] == day:
                 days[-1][1] += accelerators

@@ -9,6 +9,7 @@ it compares with the slow way, or shows what a stale memo would answer.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import random
 from dataclasses import replace
 from types import SimpleNamespace
@@ -22,6 +23,7 @@ from detectors.end_use.flags import PartyFactsBook, party_facts, relevant_lines
 from detectors.end_use.licence import LicenceRules
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef
 from detectors.parties import Registry
+from detectors.thresholds import Thresholds
 from tests.detectors.over_ordering.builders import T0, entity, line, order, party, records_of, reference
 from tests.detectors.over_ordering.scenarios import WORLD, scenarios
 
@@ -185,6 +187,66 @@ def test_remembered_vocabulary_answers_equal_fresh_ones():
             assert vocab.address_kind(text) == fresh._address_kind(text)
             for question in ("mismatch_word", "forwarder_word", "trading_word"):
                 assert getattr(vocab, question)(text) == getattr(fresh, question)(text)
+
+
+# -- what a new day forgets ------------------------------------------------------------------
+
+
+class _LookAtEverything(EndUseDetector):
+    """The forgetting the start queue and the licence floor replace: every subject and
+    every licensee looked at on every new day."""
+
+    def _advance(self, day, t):
+        self._latest_day = day
+        since = day - int(t["volume_window_days"]) + 1
+        for subject_id, days in list(self._volume.items()):
+            if days and days[0][0] >= since:
+                continue
+            kept = [v for v in days if v[0] >= since]
+            if kept:
+                self._volume[subject_id] = kept
+            else:
+                del self._volume[subject_id]
+        licence_since = day - int(t["licensee_memory_days"]) + 1
+        self._licensees = {pid: d for pid, d in self._licensees.items() if d >= licence_since}
+
+
+_SHORT = Thresholds.load().with_overrides(
+    end_use={"volume_window_days": 9, "licensee_memory_days": 6, "order_licence_grace_days": 5}
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(scenarios(max_events=60), st.randoms(use_true_random=False), st.integers(1, 12))
+def test_a_new_day_forgets_what_looking_at_everything_forgets(events, rng: random.Random, batch):
+    """Short windows, so volume and licences expire many times in 80 days; batches fed out
+    of order, so late records land in lists that are already pruned."""
+    ref = reference(*WORLD, thresholds=_SHORT)
+    records = records_of(ref, events)
+    batches = [records[i:i + batch] for i in range(0, len(records), batch)]
+    for _ in range(len(batches) // 3):
+        i, j = rng.randrange(len(batches)), rng.randrange(len(batches))
+        batches[i], batches[j] = batches[j], batches[i]
+    fast, slow = EndUseDetector(), _LookAtEverything()
+    for records_in_batch in batches:
+        assert fast.observe(records_in_batch, ref) == slow.observe(records_in_batch, ref)
+        assert fast.to_state() == slow.to_state()
+    resumed = EndUseDetector()
+    resumed.load_state(json.loads(json.dumps(fast.to_state())))
+    later = records_of(reference(*WORLD), [order(T0 + dt.timedelta(days=200), party(WORLD[1]), [line()])])
+    assert resumed.observe(later, ref) == slow.observe(later, ref)
+    assert resumed.to_state() == slow.to_state()
+
+
+def test_a_loaded_empty_volume_list_is_forgotten_on_the_next_day_unless_filled():
+    detector = EndUseDetector()
+    state = EndUseDetector().to_state() | {"latest_day": 100, "volume": {"empty": [], "filled": []}}
+    detector.load_state(state)
+    detector._add_volume("filled", 100, 8, create=False)
+    detector._advance(101, {"volume_window_days": 30, "licensee_memory_days": 30})
+    assert detector.to_state()["volume"] == {"filled": [[100, 8]]}
+    detector._advance(140, {"volume_window_days": 30, "licensee_memory_days": 30})
+    assert detector.to_state()["volume"] == {}
 
 
 # -- record order ------------------------------------------------------------------------------
