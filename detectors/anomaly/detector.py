@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +32,7 @@ from detectors.alerts import Finding, severity_rank
 from detectors.anomaly.artefact import load, model_version
 from detectors.anomaly.features import FEATURES, FEATURE_NAMES, EvidenceSnapshot, PartyFeatures, RowInputs, day_of
 from detectors.anomaly.model import AnomalyModel
-from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.engine.records import OrderRecord, PartyRef, ShipmentRecord, TradeRecord, in_event_order
 from detectors.reference import CountryGroups
 
 __all__ = ["AnomalyDetector", "DETECTOR", "RED_FLAG", "FALLBACK_RED_FLAG", "DEFAULTS"]
@@ -58,8 +57,6 @@ DEFAULTS: dict[str, Any] = {
     "top_features": 3,
 }
 _SPEC = {f.name: f for f in FEATURES}
-#: (event time, event id): the order decisions are taken in (``TradeRecord.time``, ``.event_id``).
-_RECORD_ORDER = attrgetter("event.event_time", "event.event_id")
 #: Below ``min_score`` by more than this, a score cannot round (to 4 places) up to it.
 _ROUNDING_SLACK = 1e-4
 
@@ -157,8 +154,7 @@ class AnomalyDetector:
         at_record: list[TradeRecord] = []
         at_party: list[str] = []
         at_evidence: list[EvidenceSnapshot] = []
-        # The engine passes records in this order already: sorting sorted keys is one pass.
-        for record in sorted(records, key=_RECORD_ORDER):
+        for record in in_event_order(records):
             touched = features.update(record)
             if not touched:
                 continue

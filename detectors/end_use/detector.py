@@ -38,9 +38,7 @@ from __future__ import annotations
 import datetime as dt
 import heapq
 import math
-import operator
 from collections.abc import Iterable, Mapping, Sequence
-from itertools import compress, count, islice
 from typing import Any
 
 from detectors.alerts import Finding
@@ -63,7 +61,7 @@ from detectors.end_use.licence import (
 )
 from detectors.end_use.scoring import has_track_record, soft_points, soft_severity
 from detectors.end_use.vocabulary import Vocabulary, default_vocabulary
-from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord, in_event_order
 from schemas import Party, SubjectParty
 
 __all__ = ["EndUseDetector", "VERSION", "LICENCE_DETECTOR", "RED_FLAGS_DETECTOR", "PATTERN_KEY"]
@@ -89,24 +87,6 @@ def _date(moment: dt.datetime) -> dt.date:
 
 def _epoch(moment: dt.datetime) -> int:
     return int(moment.timestamp())
-
-
-def _event_order(record: TradeRecord) -> tuple[dt.datetime, str]:
-    return record.event.event_time, record.event.event_id
-
-
-def _in_event_order(records: Sequence[TradeRecord]) -> bool:
-    """Whether ``records`` are sorted by (event time, event id), as the engine passes them.
-
-    Checking costs a fraction of sorting with a key function: times are compared in C
-    without building a key per record, and ids only where neighbours share a time."""
-    times = [record.event.event_time for record in records]
-    if any(map(operator.gt, times, islice(times, 1, None))):
-        return False
-    for i in compress(count(), map(operator.eq, times, islice(times, 1, None))):
-        if records[i].event.event_id > records[i + 1].event.event_id:
-            return False
-    return True
 
 
 def _concerns_either_rule(lines: Sequence[LineRecord], date: dt.date) -> bool:
@@ -175,9 +155,7 @@ class EndUseDetector:
             return findings
         t = ref.thresholds["end_use"]
         self._licence_rules.sync(ref)
-        if not _in_event_order(records):
-            records = sorted(records, key=_event_order)
-        for record in records:
+        for record in in_event_order(records):
             self._observe(record, ref, t, findings)
         return findings
 

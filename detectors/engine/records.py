@@ -13,13 +13,16 @@ and hash by value the same way.
 from __future__ import annotations
 
 import datetime as dt
+import operator
+from collections.abc import Sequence
+from itertools import compress, count, islice
 
 import msgspec
 
 from detectors.reference import Catalogue, Product
 from schemas import Entity, Item, Line, Order, Party, Shipment, SubjectParty
 
-__all__ = ["PartyRef", "LineRecord", "OrderRecord", "ShipmentRecord", "TradeRecord", "classify_line"]
+__all__ = ["PartyRef", "LineRecord", "OrderRecord", "ShipmentRecord", "TradeRecord", "classify_line", "in_event_order"]
 
 
 class PartyRef(msgspec.Struct, frozen=True, gc=False):
@@ -118,6 +121,24 @@ class ShipmentRecord(_Record, msgspec.Struct, frozen=True, gc=False):
 
 
 TradeRecord = OrderRecord | ShipmentRecord
+
+_EVENT_ORDER = operator.attrgetter("event.event_time", "event.event_id")
+
+
+def in_event_order(records: Sequence[TradeRecord]) -> Sequence[TradeRecord]:
+    """``records`` in (event time, event id) order, the order every detector decides in.
+
+    The engine passes them so already, and checking costs a fraction of sorting with a
+    key (times compared in C without a key per record, ids only where neighbours share a
+    time); other callers (tests, tools) may pass any order and get them sorted.
+    """
+    times = [record.event.event_time for record in records]
+    if not any(map(operator.gt, times, islice(times, 1, None))) and not any(
+        records[i].event.event_id > records[i + 1].event.event_id
+        for i in compress(count(), map(operator.eq, times, islice(times, 1, None)))
+    ):
+        return records
+    return sorted(records, key=_EVENT_ORDER)
 
 
 LineKind = tuple[Product | None, bool, int, bool, bool]  # family, controlled, per unit, accelerator, data centre

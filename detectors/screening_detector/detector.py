@@ -43,7 +43,7 @@ from operator import attrgetter
 from typing import Any
 
 from detectors.alerts import Finding
-from detectors.engine.records import LineRecord, OrderRecord, PartyRef, TradeRecord
+from detectors.engine.records import LineRecord, OrderRecord, PartyRef, TradeRecord, in_event_order
 from detectors.screening import ListedOwner, ScreeningConfig, ScreeningMatch, default_config
 from detectors.screening_detector.address import AddressMatch
 from detectors.screening_detector.screener import NOTHING, PartyScreener, Typed, Verdict
@@ -73,7 +73,6 @@ LIST_TITLES = {
     "denied_persons": "Denied Persons List", "sdn": "SDN List", "other": "screening list",
 }
 
-_TIME_ORDER = attrgetter("event.event_time", "event.event_id")
 #: A document's parties in role order, in one call; and whether each role receives the goods.
 _ORDER_PARTIES = attrgetter(*ORDER_ROLES)
 _SHIPMENT_PARTIES = attrgetter(*SHIPMENT_ROLES)
@@ -152,9 +151,7 @@ class ScreeningDetector:
 
     def observe(self, records: Sequence[TradeRecord], ref: Any) -> list[Finding]:
         self._screener.sync(ref)
-        if len(records) > 1:
-            records = sorted(records, key=_TIME_ORDER)
-        return self._documents(records, ref)
+        return self._documents(in_event_order(records), ref)
 
     def on_reference_change(self, change: Any, ref: Any) -> list[Finding]:
         self._screener.sync(ref)

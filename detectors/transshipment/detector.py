@@ -39,7 +39,9 @@ from detectors.transshipment.settings import Settings
 from detectors.transshipment.state import Hop, State
 from detectors.transshipment.timeline import US_PER_DAY, to_us
 
-if TYPE_CHECKING:  # records are told apart by shape at run time: no import of the engine needed
+from detectors.engine.records import in_event_order
+
+if TYPE_CHECKING:  # records are told apart by shape at run time
     from detectors.engine.context import Reference
     from detectors.engine.core import ReferenceChange
     from detectors.engine.records import TradeRecord
@@ -49,15 +51,6 @@ __all__ = ["TransshipmentDetector"]
 #: Prune at most once per business week: pruning scans every leg. State therefore holds
 #: up to ``memory_days`` + 7 days of facts.
 _PRUNE_EVERY_US = 7 * US_PER_DAY
-
-
-def _in_engine_order(records: Sequence[Any]) -> bool:
-    """Whether ``records`` are already sorted by (business time, event id)."""
-    for earlier, later in zip(records, records[1:]):
-        a, b = earlier.event, later.event
-        if a.event_time > b.event_time or a.event_time == b.event_time and a.event_id > b.event_id:
-            return False
-    return True
 
 
 class TransshipmentDetector:
@@ -74,10 +67,8 @@ class TransshipmentDetector:
     # -- Detector protocol ----------------------------------------------------------------
     def observe(self, records: Sequence[TradeRecord], ref: Reference) -> list[Finding]:
         settings = self._settings(ref.thresholds)
-        if not _in_engine_order(records):  # the engine's batches are; other callers' may not be
-            records = sorted(records, key=lambda r: (r.time, r.event_id))
         findings: list[Finding] = []
-        for record in records:
+        for record in in_event_order(records):
             findings.extend(self._observe_one(record, ref, settings))
         return findings
 

@@ -18,7 +18,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.end_use import EndUseDetector, default_vocabulary, line_scope, needs_for, order_flags, order_subject
-from detectors.end_use.detector import _concerns_either_rule, _in_event_order
+from detectors.end_use.detector import _concerns_either_rule
 from detectors.end_use.flags import PartyFactsBook, party_facts, relevant_lines
 from detectors.end_use.licence import LicenceRules
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef
@@ -250,16 +250,6 @@ def test_a_loaded_empty_volume_list_is_forgotten_on_the_next_day_unless_filled()
 
 
 # -- record order ------------------------------------------------------------------------------
-
-
-def test_order_check_sees_times_and_ids_of_ties():
-    ref = reference(*WORLD)
-    buyer = party(WORLD[1])
-    records = records_of(ref, [order(T0, buyer, [line()], event_id="o-1"), order(T0, buyer, [line()], event_id="o-2"),
-                               order(T0 + dt.timedelta(hours=1), buyer, [line()], event_id="o-0")])
-    assert _in_event_order(records)
-    assert not _in_event_order([records[1], records[0], records[2]])
-    assert not _in_event_order([records[2], records[0], records[1]])
 
 
 @SETTINGS

@@ -16,7 +16,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.over_ordering import OverOrderingDetector, PartyWindow, day_of
-from detectors.over_ordering.detector import _in_event_order
 from detectors.over_ordering.expiry import DueQueue
 from detectors.over_ordering.groups import GroupBook
 from detectors.parties import Registry
@@ -158,17 +157,6 @@ def test_an_entity_alone_or_unknown_has_no_group():
 
 
 # -- record order and days ---------------------------------------------------------------------
-
-
-def test_order_check_sees_times_and_ids_of_ties():
-    ref = reference(*WORLD)
-    buyer = party(WORLD[1])
-    records = records_of(ref, [order(T0, buyer, [line()], event_id="o-1"), order(T0, buyer, [line()], event_id="o-2"),
-                               order(T0 + dt.timedelta(hours=1), buyer, [line()], event_id="o-0")])
-    assert _in_event_order(records)
-    assert not _in_event_order([records[1], records[0], records[2]])  # same time, ids reversed
-    assert not _in_event_order([records[2], records[0], records[1]])
-    assert _in_event_order([]) and _in_event_order(records[:1])
 
 
 @settings(max_examples=40, deadline=None)
