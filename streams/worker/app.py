@@ -96,9 +96,16 @@ def create_app(settings: Settings, bootstrap_servers: str, metrics: WorkerMetric
     detection = app.topic(spec.name, key_type=bytes, value_type=bytes, partitions=spec.partitions, internal=False)
     deadletters = app.topic(DEADLETTER, key_type=bytes, value_type=bytes, internal=False)
     alerts = app.topic(ALERTS, key_type=bytes, value_type=bytes, internal=False)
-    register_ingest(app, settings, metrics, detection=detection, detection_partitions=spec.partitions, deadletters=deadletters)
-    app.chokepoint_shards = register_detect(  # type: ignore[attr-defined]
-        app, settings, metrics, bootstrap_servers=bootstrap_servers, detection=detection, alerts=alerts
+    shards = register_detect(app, settings, metrics, bootstrap_servers=bootstrap_servers, detection=detection, alerts=alerts)
+    app.chokepoint_shards = shards  # type: ignore[attr-defined]
+    register_ingest(
+        app,
+        settings,
+        metrics,
+        detection=detection,
+        detection_partitions=spec.partitions,
+        deadletters=deadletters,
+        forwarded=shards.forwarded,
     )
     metrics.watch(lags=_lag_source(app, metrics))
     metrics.describe_worker(version=_package_version(), contract="v1", thresholds_version=Thresholds.load().version)

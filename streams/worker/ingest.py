@@ -6,13 +6,16 @@ partition of the detection topic in one message, which also names the sources th
 read to their end (idle); a timer announces sources that went quiet later. Sends are
 awaited before the batch is acknowledged, and Faust flushes the producer before it commits, so
 a worker killed at any point has either forwarded a message or will read it again.
+Once the broker has a message, the shards this worker holds apply it at once
+(``forwarded``: see ``streams.worker.detect``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import time
-from collections.abc import Mapping
+from collections.abc import Awaitable, Callable, Mapping
 
 import faust
 
@@ -36,6 +39,16 @@ def committed_offsets(consumer: object) -> Mapping:
     return getattr(consumer, "_committed_offset", {})
 
 
+_background: set[asyncio.Task] = set()
+
+
+def _in_background(work: Awaitable[None]) -> None:
+    """Run ``work`` without waiting for it (a reference is kept until it is done)."""
+    task = asyncio.ensure_future(work)
+    _background.add(task)
+    task.add_done_callback(_background.discard)
+
+
 def _highwater(app: faust.App, tp: object) -> int | None:
     """The partition's high watermark as of the consumer's last fetch; None if unknown."""
     try:
@@ -52,6 +65,7 @@ def register_ingest(
     detection: faust.TopicT,
     detection_partitions: int,
     deadletters: faust.TopicT,
+    forwarded: Callable[[list[tuple[int, asyncio.Future, bytes]]], Awaitable[None]] | None = None,
 ) -> None:
     w = settings.worker
     inputs = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes)
@@ -88,11 +102,14 @@ def register_ingest(
             # timer tick and a message later (they held back every shard's watermark)
             read_out = progress.read_to_end(ends, lambda source: _highwater(app, partitions[source])) if forward else []
             last = range(0, len(forward), MAX_EVENTS_PER_MESSAGE)[-1:] if forward else ()
+            sent: list[tuple[int, asyncio.Future, bytes]] = []
             for start in range(0, len(forward), MAX_EVENTS_PER_MESSAGE):
                 idle = read_out if start in last else ()
                 envelope = events_envelope(forward[start : start + MAX_EVENTS_PER_MESSAGE], idle)  # type: ignore[arg-type]
                 for partition in fan_out:
-                    await detection.send(key=None, value=envelope, partition=partition)
+                    sent.append((partition, await detection.send(key=None, value=envelope, partition=partition), envelope))
+            if forwarded is not None and sent:
+                _in_background(forwarded(sent))
             # only now are these offsets forwarded: the idle check must not run ahead of them
             progress.forwarded(ends, read_out)
             for event in batch:

@@ -85,6 +85,13 @@ class WorkerMetrics:
             buckets=(0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1.0, 5.0),
             registry=r,
         )
+        self.local_messages = Counter(
+            "chokepoint_local_detection_messages_total",
+            "Detection messages a shard applied from this worker's own ingest once the broker had them, "
+            "before the consumer read them back, by family.",
+            ["family"],
+            registry=r,
+        )
         self.rebuilds = Counter(
             "chokepoint_shard_rebuilds_total", "Times a detection shard caught up from its log, by family.", ["family"], registry=r
         )
@@ -116,6 +123,7 @@ class WorkerMetrics:
             self.rebuilds.labels(family)
             self.rebuild_seconds.labels(family)
             self.republished.labels(family)
+            self.local_messages.labels(family)
         self.state = WorkerStateCollector()
         r.register(self.state)
         #: (topic, partition) -> next offset to process, for the consumer-lag gauge.
@@ -151,8 +159,10 @@ class WorkerMetrics:
 
     def snapshot(self) -> dict[str, dict[str, float]]:
         """Counts for the live summary and ``/stats/``: {"events": {"topic|type": n}, ...}."""
-        out: dict[str, dict[str, float]] = {"events": {}, "invalid": {}, "alerts": {}, "shards": {}}
-        for name, metric in (("events", self.events), ("invalid", self.invalid), ("alerts", self.alerts)):
+        out: dict[str, dict[str, float]] = {"events": {}, "invalid": {}, "alerts": {}, "shards": {}, "local": {}}
+        for name, metric in (
+            ("events", self.events), ("invalid", self.invalid), ("alerts", self.alerts), ("local", self.local_messages)
+        ):
             for family in metric.collect():
                 for sample in family.samples:
                     if sample.name.endswith("_total"):
