@@ -77,7 +77,7 @@ def base_app(settings: Settings, bootstrap_servers: str) -> faust.App:
         broker_heartbeat_interval=w.heartbeat_interval_s,
         broker_client_id=settings.kafka.client_id,
         producer_acks=-1,
-        producer_linger=settings.kafka.linger_ms / 1000.0,
+        producer_linger=w.linger_ms / 1000.0,
         consumer_auto_offset_reset="earliest",
         topic_replication_factor=settings.kafka.replication_factor,
         topic_allow_declare=settings.kafka.create_topics,
