@@ -27,7 +27,6 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 import uuid
@@ -167,8 +166,6 @@ def bench_live(
 def _broker_hop(paced: list[dict], rate: float, seconds: float, work: Path) -> float:
     """p99 seconds from publishing an event to a plain consumer receiving it, no worker:
     what one of the worker's three broker hops (input, detection topic, alerts) costs."""
-    from kafka import KafkaConsumer, TopicPartition
-
     from streams.broker import EmbeddedBroker, ensure_topics
     from streams.publish import publish_events
     from streams.settings import load_settings
@@ -176,36 +173,72 @@ def _broker_hop(paced: list[dict], rate: float, seconds: float, work: Path) -> f
 
     sample = paced[: int(rate * seconds)]
     published_at: dict[str, float] = {}
-    delays: list[float] = []
     with EmbeddedBroker(port=0, log_path=work / "tansu-hop.log") as broker:
         settings = load_settings(kafka={"bootstrap_servers": broker.bootstrap_servers})
         ensure_topics(settings.kafka, contract_topics(settings), broker.bootstrap_servers)
-        stop = threading.Event()
-        consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest", fetch_max_wait_ms=20)
-        consumer.assign([TopicPartition(t, p) for t in INPUT_TOPICS for p in sorted(consumer.partitions_for_topic(t) or {0})])
-
-        def consume() -> None:
-            while not stop.is_set():
-                for records in consumer.poll(50).values():
-                    now = time.time()
-                    for record in records:
-                        event_id = json.loads(record.value).get("event_id")
-                        if event_id in published_at:
-                            delays.append(now - published_at[event_id])
-
-        reader = threading.Thread(target=consume, daemon=True)
-        reader.start()
-
-        try:
+        with _Receiver(broker.bootstrap_servers, INPUT_TOPICS, by_header=False) as receiver:
             publish_events(_stamped(sample, published_at), settings, rate=rate)
             time.sleep(2)
-        finally:
-            stop.set()
-            reader.join(10)
-            consumer.close()
+    delays = [at - published_at[event_id] for at, event_id in receiver.received if event_id in published_at]
     if not delays:
         raise RuntimeError("nothing consumed during the broker hop run")
     return _quantile(sorted(delays), 0.99)
+
+
+class _Receiver:
+    """A plain consumer in a process of its own, noting when each message arrives and
+    which event it names (the alert header ``LATENCY_FROM_HEADER``, or an input event's
+    ``event_id``). Apart from the publisher: a consumer thread beside it shared its
+    interpreter lock and was held up by it for up to 0.2 s, overstating latency."""
+
+    def __init__(self, bootstrap: str, topics: tuple[str, ...] | list[str], *, by_header: bool) -> None:
+        import multiprocessing
+
+        context = multiprocessing.get_context("fork")  # before any Kafka client of this process exists
+        self._stop = context.Event()
+        self._ready = context.Event()
+        self._results = context.Queue()
+        self._process = context.Process(
+            target=_receive, args=(bootstrap, list(topics), by_header, self._ready, self._stop, self._results), daemon=True
+        )
+        self.received: list[tuple[float, str]] = []
+
+    def __enter__(self) -> _Receiver:
+        self._process.start()
+        if not self._ready.wait(60):
+            raise RuntimeError("the measuring consumer did not start")
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self.received = self._results.get(timeout=60)
+        self._process.join(30)
+
+
+def _receive(bootstrap: str, topics: list[str], by_header: bool, ready, stop, results) -> None:  # pragma: no cover - child
+    from kafka import KafkaConsumer, TopicPartition
+
+    from streams.worker.detect import LATENCY_FROM_HEADER
+
+    # a short fetch wait, so the measuring consumer adds no wait of its own (see streams.worker.consumer)
+    consumer = KafkaConsumer(bootstrap_servers=bootstrap, auto_offset_reset="earliest", fetch_max_wait_ms=20)
+    consumer.assign([TopicPartition(t, p) for t in topics for p in sorted(consumer.partitions_for_topic(t) or {0})])
+    received: list[tuple[float, str]] = []
+    ready.set()
+    while not stop.is_set():
+        for records in consumer.poll(50).values():
+            now = time.time()
+            for record in records:
+                if by_header:
+                    origin = dict(record.headers or ()).get(LATENCY_FROM_HEADER)
+                    if origin is not None:  # no header: republished after a catch-up, not raised
+                        received.append((now, origin.decode()))
+                else:
+                    event_id = json.loads(record.value).get("event_id")
+                    if event_id is not None:
+                        received.append((now, event_id))
+    consumer.close()
+    results.put(received)
 
 
 def _stamped(sample: list[dict], published_at: dict[str, float]):
@@ -220,54 +253,32 @@ def _quantile(ordered: list[float], q: float) -> float:
 
 
 def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> tuple[float, float]:
-    from kafka import KafkaConsumer, TopicPartition
-
     from streams.broker import EmbeddedBroker, ensure_topics
     from streams.broker.embedded import free_port
     from streams.publish import publish_events
     from streams.settings import load_settings
     from streams.topics import ALERTS, contract_topics
-    from streams.worker.detect import LATENCY_FROM_HEADER
 
     sample = simulated[: int(rate * seconds)]
     published_at: dict[str, float] = {}
-    received: list[tuple[float, str]] = []  # (when received, the event its latency is measured from)
     with EmbeddedBroker(port=0, log_path=work / "tansu-latency.log") as broker:
         settings = load_settings(kafka={"bootstrap_servers": broker.bootstrap_servers})
         ensure_topics(settings.kafka, contract_topics(settings), broker.bootstrap_servers)
         port = free_port()
         process = _spawn(["streams.cli", "worker"], broker.bootstrap_servers, port, work / "worker-latency.log")
-        stop = threading.Event()
-
-        def consume() -> None:
-            # a short fetch wait, so the measuring consumer adds no wait of its own (see streams.worker.consumer)
-            consumer = KafkaConsumer(bootstrap_servers=broker.bootstrap_servers, auto_offset_reset="earliest", fetch_max_wait_ms=20)
-            consumer.assign([TopicPartition(ALERTS, p) for p in sorted(consumer.partitions_for_topic(ALERTS) or {0})])
-            while not stop.is_set():
-                for records in consumer.poll(100).values():
-                    now = time.time()
-                    for record in records:
-                        origin = dict(record.headers or ()).get(LATENCY_FROM_HEADER)
-                        if origin is not None:  # no header: republished after a catch-up, not raised
-                            received.append((now, origin.decode()))
-            consumer.close()
-
-        reader = threading.Thread(target=consume, daemon=True)
-        reader.start()
         try:
-            deadline = time.monotonic() + 120
-            while not _stats(port).get("shards") and time.monotonic() < deadline:
-                time.sleep(0.5)  # ready: shards exist once the group has settled
-            time.sleep(2)
-
-            publish_events(_stamped(sample, published_at), settings, rate=rate)
-            time.sleep(10)
+            with _Receiver(broker.bootstrap_servers, (ALERTS,), by_header=True) as receiver:
+                deadline = time.monotonic() + 120
+                while not _stats(port).get("shards") and time.monotonic() < deadline:
+                    time.sleep(0.5)  # ready: shards exist once the group has settled
+                time.sleep(2)
+                publish_events(_stamped(sample, published_at), settings, rate=rate)
+                time.sleep(10)
         finally:
-            stop.set()
-            reader.join(10)
             process.terminate()
             process.wait(60)
-    latencies = sorted(now - published_at[origin] for now, origin in received if origin in published_at)
+    # for each alert, from publishing the event that completed it to receiving the alert
+    latencies = sorted(now - published_at[origin] for now, origin in receiver.received if origin in published_at)
     if not latencies:
         raise RuntimeError("no alerts during the latency run")
     return _quantile(latencies, 0.5), _quantile(latencies, 0.99)
