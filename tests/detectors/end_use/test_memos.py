@@ -24,7 +24,7 @@ from detectors.end_use.licence import LicenceRules
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef
 from detectors.parties import Registry
 from detectors.thresholds import Thresholds
-from tests.detectors.over_ordering.builders import T0, entity, line, order, party, records_of, reference
+from tests.detectors.over_ordering.builders import T0, entity, late_batches, line, order, party, records_of, reference
 from tests.detectors.over_ordering.scenarios import WORLD, scenarios
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -223,10 +223,7 @@ def test_a_new_day_forgets_what_looking_at_everything_forgets(events, rng: rando
     of order, so late records land in lists that are already pruned."""
     ref = reference(*WORLD, thresholds=_SHORT)
     records = records_of(ref, events)
-    batches = [records[i:i + batch] for i in range(0, len(records), batch)]
-    for _ in range(len(batches) // 3):
-        i, j = rng.randrange(len(batches)), rng.randrange(len(batches))
-        batches[i], batches[j] = batches[j], batches[i]
+    batches = late_batches(records, batch, rng)
     fast, slow = EndUseDetector(), _LookAtEverything()
     for records_in_batch in batches:
         assert fast.observe(records_in_batch, ref) == slow.observe(records_in_batch, ref)

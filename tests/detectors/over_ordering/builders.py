@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import random
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -33,6 +34,7 @@ __all__ = [
     "content",
     "reference",
     "records_of",
+    "late_batches",
 ]
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
@@ -236,6 +238,16 @@ def records_of(ref: Reference, events: Iterable[Any]) -> list[Any]:
         elif isinstance(event, Shipment):
             out.append(ref.shipment(event))
     return out
+
+
+def late_batches(records: Sequence[Any], size: int, rng: random.Random) -> list[Sequence[Any]]:
+    """``records`` cut into batches of ``size``, a third of them swapped around: records
+    arriving late, into state that has moved on past them."""
+    batches = [records[i : i + size] for i in range(0, len(records), size)]
+    for _ in range(len(batches) // 3):
+        i, j = rng.randrange(len(batches)), rng.randrange(len(batches))
+        batches[i], batches[j] = batches[j], batches[i]
+    return batches
 
 
 def fused(findings: Iterable[Finding]) -> list[Alert]:

@@ -20,7 +20,7 @@ from detectors.over_ordering.expiry import DueQueue
 from detectors.over_ordering.groups import GroupBook
 from detectors.parties import Registry
 from detectors.thresholds import Thresholds
-from tests.detectors.over_ordering.builders import T0, entity, line, order, party, records_of, reference
+from tests.detectors.over_ordering.builders import T0, entity, late_batches, line, order, party, records_of, reference
 from tests.detectors.over_ordering.scenarios import WORLD, scenarios
 
 # -- running totals --------------------------------------------------------------------------
@@ -106,10 +106,7 @@ def test_expiry_queues_drop_what_pruning_every_party_drops(events, rng: random.R
     order, so late records land in windows (and before days already pruned)."""
     ref = reference(*WORLD, thresholds=_SHORT)
     records = records_of(ref, events)
-    batches = [records[i:i + batch] for i in range(0, len(records), batch)]
-    for _ in range(len(batches) // 3):
-        i, j = rng.randrange(len(batches)), rng.randrange(len(batches))
-        batches[i], batches[j] = batches[j], batches[i]
+    batches = late_batches(records, batch, rng)
     fast, slow = OverOrderingDetector(), _PruneEveryParty()
     for records_in_batch in batches:
         assert fast.observe(records_in_batch, ref) == slow.observe(records_in_batch, ref)
