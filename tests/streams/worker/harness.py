@@ -52,6 +52,19 @@ class RunningWorker:
             time.sleep(0.3)
         raise AssertionError(f"timed out; last stats {stats}")
 
+    def wait_ready(self, timeout_s: float = 120.0) -> None:
+        """Until the worker holds partitions and is not rebalancing (``/ready`` says 200)."""
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            assert self.process.poll() is None, "worker died"
+            try:
+                if self.get("/ready")[0] == 200:
+                    return
+            except (urllib.error.URLError, OSError, ValueError):
+                pass
+            time.sleep(0.3)
+        raise AssertionError("worker not ready in time")
+
     def kill(self) -> None:
         """SIGKILL: no shutdown, no commit, no flush."""
         self.process.kill()
