@@ -137,6 +137,10 @@ class EndUseDetector:
         self._licensees: dict[str, int] = {}  # party -> last day a leg to it showed a licence
         self._pending: dict[str, dict[str, Any]] = {}  # order_id -> order awaiting a licensed leg
         self._deadlines: list[tuple[int, str]] = []  # heap of (deadline, order_id); derived from _pending
+        # Derived from _pending: receiver entity id -> ids of the orders waiting for a leg to
+        # it, so a leg without an order id looks at its receivers' orders, not at every one
+        # (at 10M events that scan was half of replay's time).
+        self._waiting_for: dict[str, set[str]] = {}
         self._latest_day: int | None = None
         # Derived, so a new day looks only at what may have left its window: a heap of
         # (day, subject) of ``_volume``, each subject once, under its first day or an
@@ -184,6 +188,10 @@ class EndUseDetector:
         self._licensees = {pid: int(day) for pid, day in state.get("licensees", {}).items()}
         self._pending = {oid: dict(p) for oid, p in state.get("pending", {}).items()}
         self._deadlines = sorted((int(p["dl"]), oid) for oid, p in self._pending.items())
+        self._waiting_for = {}
+        for oid, pending in self._pending.items():
+            for receiver in pending["r"]:
+                self._waiting_for.setdefault(receiver, set()).add(oid)
         self._volume_starts = sorted((days[0][0] if days else -math.inf, sid) for sid, days in self._volume.items())
         self._licences_since = min(self._licensees.values(), default=math.inf)
 
@@ -280,7 +288,7 @@ class EndUseDetector:
         lead = min(needs, key=lambda n: (rank.get(n.party.entity_id, len(rank)), n.flag))
         grace = dt.timedelta(days=int(t["order_licence_grace_days"]))
         heapq.heappush(self._deadlines, (_epoch(order.time + grace), order_id))
-        self._pending[order_id] = {
+        self._wait(order_id, {
             "dl": _epoch(order.time + grace),
             "t": order.time.isoformat(),
             "e": order.event_id,
@@ -292,8 +300,22 @@ class EndUseDetector:
             "r": sorted({n.party.entity_id for n in needs} | {p.entity_id for p in destination}),
             "rel": [list(t) for t in sorted({tuple(_triple(p)) for p in (order.buyer, order.ship_to, order.end_user, order.payer) if p is not None})],
             "u": 0,  # legs seen whose licence the feed does not record
-        }
+        })
         return []
+
+    def _wait(self, order_id: str, pending: dict[str, Any]) -> None:
+        self._pending[order_id] = pending
+        for receiver in pending["r"]:
+            self._waiting_for.setdefault(receiver, set()).add(order_id)
+
+    def _stop_waiting(self, order_id: str) -> dict[str, Any]:
+        pending = self._pending.pop(order_id)
+        for receiver in pending["r"]:
+            waiting = self._waiting_for[receiver]
+            waiting.discard(order_id)
+            if not waiting:
+                del self._waiting_for[receiver]
+        return pending
 
     def _holds_licence(self, party_ids: Iterable[str]) -> bool:
         return any(pid in self._licensees for pid in party_ids)
@@ -310,7 +332,7 @@ class EndUseDetector:
         findings: list[Finding] = []
         days = int(t["order_licence_grace_days"])
         for _, order_id in due:
-            pending = self._pending.pop(order_id)
+            pending = self._stop_waiting(order_id)
             if self._holds_licence(pending["r"]):
                 continue
             if pending["u"]:
@@ -379,20 +401,20 @@ class EndUseDetector:
             if status == "unknown":
                 linked["u"] += 1
             else:
-                self._pending.pop(event.order_id)
+                self._stop_waiting(event.order_id)
                 if status == "none":
                     outcome = f"and leg {event.shipment_id} shipped them with {_licence_text(event.license)}"
                     findings.append(self._pending_finding(linked, leg, "critical", outcome, ref, t))
         elif event.order_id is None:
             # A leg without an order id (feeds drop it) to a party with orders waiting:
             # most likely their delivery, so it counts for them.
-            ids = {p.entity_id for p in receivers}
-            for order_id in sorted(oid for oid, p in self._pending.items() if ids & set(p["r"])):
+            waiting_ids = set().union(*(self._waiting_for.get(p.entity_id, ()) for p in receivers))
+            for order_id in sorted(waiting_ids):
                 waiting = self._pending[order_id]
                 if status == "unknown":
                     waiting["u"] += 1
                     continue
-                del self._pending[order_id]
+                self._stop_waiting(order_id)
                 if status == "none":
                     outcome = f"and leg {event.shipment_id} to it carried {_licence_text(event.license)}"
                     findings.append(self._pending_finding(waiting, leg, "critical", outcome, ref, t))
