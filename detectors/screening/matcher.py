@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import msgspec
 from rapidfuzz import fuzz
 
+from detectors.memo import make_room
 from detectors.parties.normalize import name_tokens
 from detectors.screening._align import Alignment, Unit, WordMatching, align, units
 from detectors.screening._index import CompiledEntry, ListIndex, Probe, probe
@@ -105,8 +106,7 @@ class ScreeningMatcher:
         cached = self._cache.get(key)
         if cached is None:
             cached = self._match(name, country, address, cut)
-            if len(self._cache) >= self._config.match.cache_size:
-                self._cache.clear()
+            make_room(self._cache, self._config.match.cache_size)
             self._cache[key] = cached
         return list(cached)
 
@@ -132,8 +132,7 @@ class ScreeningMatcher:
         lookups = probe(query)
         candidates = self._index.candidates(lookups)
         if not candidates:
-            if len(self._unlike_any) >= self._config.match.cache_size:
-                self._unlike_any.clear()
+            make_room(self._unlike_any, self._config.match.cache_size)
             self._unlike_any[name] = (self._index.generation, lookups)
             return ()
         query_units = units(query.tokens)

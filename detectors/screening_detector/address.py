@@ -23,6 +23,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from detectors.memo import make_room
 from detectors.parties.normalize import name_tokens
 from detectors.screening import ScreeningList
 from detectors.screening.config import EvidenceSettings
@@ -99,8 +100,7 @@ class ListedAddresses:
         key = (address, country)
         cached = self._cache.get(key)
         if cached is None:
-            if len(self._cache) >= self._cache_size:
-                self._cache.clear()
+            make_room(self._cache, self._cache_size)
             cached = self._cache[key] = self._match(address, country)
         return cached
 

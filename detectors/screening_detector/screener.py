@@ -24,6 +24,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
+from detectors.memo import make_room
 from detectors.screening import ListedOwner, ScreeningConfig, ScreeningMatch, ScreeningMatcher, listed_owners
 from detectors.screening_detector.address import AddressMatch, ListedAddresses
 
@@ -101,8 +102,7 @@ class PartyScreener:
         matches, addresses = self.screen(pid, (name, country, address), ref)
         owners = self.owners(pid, ref) if self._affiliates else []
         found = Verdict(matches, addresses, owners) if matches or addresses or owners else NOTHING
-        if len(self.verdicts) >= self._cache_size:
-            self.verdicts.clear()
+        make_room(self.verdicts, self._cache_size)
         self.verdicts[key] = found
         return found
 
@@ -133,8 +133,7 @@ class PartyScreener:
                     if hit.entry_id not in addresses or hit.score > addresses[hit.entry_id].score:
                         addresses[hit.entry_id] = hit
             found = (names, {entry_id: hit for entry_id, hit in addresses.items() if entry_id not in names})
-            if len(self._screened) >= self._cache_size:
-                self._screened.clear()
+            make_room(self._screened, self._cache_size)
             self._screened[key] = found
         return found
 
