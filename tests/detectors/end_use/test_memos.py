@@ -9,7 +9,6 @@ it compares with the slow way, or shows what a stale memo would answer.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import random
 from dataclasses import replace
 from types import SimpleNamespace
@@ -24,7 +23,7 @@ from detectors.end_use.licence import LicenceRules
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef
 from detectors.parties import Registry
 from detectors.thresholds import Thresholds
-from tests.detectors.over_ordering.builders import T0, entity, late_batches, line, order, party, records_of, reference
+from tests.detectors.over_ordering.builders import T0, assert_agrees_with_twin, entity, late_batches, line, order, party, records_of, reference
 from tests.detectors.over_ordering.scenarios import WORLD, scenarios
 
 SETTINGS = settings(max_examples=60, deadline=None)
@@ -224,15 +223,8 @@ def test_a_new_day_forgets_what_looking_at_everything_forgets(events, rng: rando
     ref = reference(*WORLD, thresholds=_SHORT)
     records = records_of(ref, events)
     batches = late_batches(records, batch, rng)
-    fast, slow = EndUseDetector(), _LookAtEverything()
-    for records_in_batch in batches:
-        assert fast.observe(records_in_batch, ref) == slow.observe(records_in_batch, ref)
-        assert fast.to_state() == slow.to_state()
-    resumed = EndUseDetector()
-    resumed.load_state(json.loads(json.dumps(fast.to_state())))
     later = records_of(reference(*WORLD), [order(T0 + dt.timedelta(days=200), party(WORLD[1]), [line()])])
-    assert resumed.observe(later, ref) == slow.observe(later, ref)
-    assert resumed.to_state() == slow.to_state()
+    assert_agrees_with_twin(EndUseDetector(), _LookAtEverything(), batches, ref, later)
 
 
 def test_a_loaded_empty_volume_list_is_forgotten_on_the_next_day_unless_filled():

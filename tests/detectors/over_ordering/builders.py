@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import json
 import random
 from collections.abc import Iterable, Sequence
 from typing import Any
@@ -35,6 +36,7 @@ __all__ = [
     "reference",
     "records_of",
     "late_batches",
+    "assert_agrees_with_twin",
 ]
 
 T0 = dt.datetime(2025, 3, 3, 9, 0, tzinfo=dt.timezone.utc)
@@ -248,6 +250,18 @@ def late_batches(records: Sequence[Any], size: int, rng: random.Random) -> list[
         i, j = rng.randrange(len(batches)), rng.randrange(len(batches))
         batches[i], batches[j] = batches[j], batches[i]
     return batches
+
+
+def assert_agrees_with_twin(fast: Any, slow: Any, batches: Iterable[Sequence[Any]], ref: Reference, later: Sequence[Any]) -> None:
+    """``fast`` and ``slow`` (a twin that looks at everything) give the same findings and
+    state after every batch; so does ``fast`` restored from its JSON snapshot, on ``later``."""
+    for records_in_batch in batches:
+        assert fast.observe(records_in_batch, ref) == slow.observe(records_in_batch, ref)
+        assert fast.to_state() == slow.to_state()
+    resumed = type(fast)()
+    resumed.load_state(json.loads(json.dumps(fast.to_state())))
+    assert resumed.observe(later, ref) == slow.observe(later, ref)
+    assert resumed.to_state() == slow.to_state()
 
 
 def fused(findings: Iterable[Finding]) -> list[Alert]:

@@ -20,7 +20,7 @@ from detectors.over_ordering.expiry import DueQueue
 from detectors.over_ordering.groups import GroupBook
 from detectors.parties import Registry
 from detectors.thresholds import Thresholds
-from tests.detectors.over_ordering.builders import T0, entity, late_batches, line, order, party, records_of, reference
+from tests.detectors.over_ordering.builders import T0, assert_agrees_with_twin, entity, late_batches, line, order, party, records_of, reference
 from tests.detectors.over_ordering.scenarios import WORLD, scenarios
 
 # -- running totals --------------------------------------------------------------------------
@@ -107,15 +107,8 @@ def test_expiry_queues_drop_what_pruning_every_party_drops(events, rng: random.R
     ref = reference(*WORLD, thresholds=_SHORT)
     records = records_of(ref, events)
     batches = late_batches(records, batch, rng)
-    fast, slow = OverOrderingDetector(), _PruneEveryParty()
-    for records_in_batch in batches:
-        assert fast.observe(records_in_batch, ref) == slow.observe(records_in_batch, ref)
-        assert fast.to_state() == slow.to_state()
-    resumed = OverOrderingDetector()
-    resumed.load_state(json.loads(json.dumps(fast.to_state())))
     late = records_of(reference(*WORLD, thresholds=_SHORT), [order(T0 + dt.timedelta(days=200), party(WORLD[1]))])
-    assert resumed.observe(late, ref) == slow.observe(late, ref)
-    assert resumed.to_state() == slow.to_state()
+    assert_agrees_with_twin(OverOrderingDetector(), _PruneEveryParty(), batches, ref, late)
 
 
 # -- group memo --------------------------------------------------------------------------------
