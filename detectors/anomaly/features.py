@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Iterable, Mapping, Sequence
+from bisect import insort
 from dataclasses import dataclass
 from operator import itemgetter, sub
 from typing import Any
@@ -194,6 +195,7 @@ class _Party:
         "evidence",
         "floors",
         "contacts_by_day",
+        "ties",
         "entity",
         "_traits",
         "_starts",
@@ -216,6 +218,11 @@ class _Party:
         # Whether ``contacts`` iterates in day order (derived, not saved): then the least
         # recently seen are the first, and evicting one at the cap need not look at all.
         self.contacts_by_day = True
+        # The contacts last seen on the oldest day in ``contacts``, as (that day, their ids
+        # sorted), for evictions at the cap (derived, not saved): a dense party (a vendor)
+        # meets a new contact at nearly every record, all on one day, and finding the least
+        # id among them each time cost O(ties). May hold ids seen again since (skipped).
+        self.ties: tuple[int, list[str]] | None = None
         # The registry entity ``facts`` were last taken from (derived, not saved): the same
         # entity object gives the same facts, so a touch need not rebuild them.
         self.entity: Any = None
@@ -680,11 +687,18 @@ class PartyFeatures:
         # day order. A late record's day may belong anywhere: the order is lost.
         if day < party.last:
             party.contacts_by_day = False
+            party.ties = None
         elif seen is not None:
             del contacts[other]  # re-inserted last
         contacts[other] = day
         if seen is not None:
             return
+        ties = party.ties
+        if ties is not None and day <= ties[0]:
+            if day == ties[0]:
+                insort(ties[1], other)  # a new tie of the oldest day (all seen today, often)
+            else:
+                party.ties = None  # a new oldest day
         if day < party.floors[0]:
             party.floors[0] = day
         if len(contacts) > self.max_counterparties:
@@ -703,12 +717,20 @@ class PartyFeatures:
             del contacts[oldest]
             oldest, oldest_day = next(iter(contacts.items()))
         if len(contacts) > self.max_counterparties:
-            ties = []
-            for key, seen in contacts.items():
-                if seen != oldest_day:
-                    break
-                ties.append(key)
-            del contacts[min(ties)]
+            ties = party.ties
+            if ties is None or ties[0] != oldest_day:
+                tied = []
+                for key, seen in contacts.items():
+                    if seen != oldest_day:
+                        break
+                    tied.append(key)
+                tied.sort()
+                ties = party.ties = (oldest_day, tied)
+            tied = ties[1]
+            key = tied.pop(0)
+            while contacts.get(key) != oldest_day:  # seen again since: no longer a tie
+                key = tied.pop(0)
+            del contacts[key]
         party.floors[0] = next(iter(contacts.values()))  # the oldest left: a lower bound
 
     @staticmethod

@@ -248,6 +248,40 @@ def test_the_least_recent_counterparty_is_evicted_at_the_cap():
     assert contact("u", 1267) == {"v": 1267, "w": 1267, "z": 1267}  # a tie: the smallest id, just seen
 
 
+@settings(max_examples=40, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), cap=st.sampled_from([1, 3, 5]))
+def test_evictions_at_the_cap_are_a_full_scans(seed, cap):
+    """The cached ties of the oldest day (a dense party evicts at every new contact) pick
+    what a scan of every contact would: the oldest by (day, id), after dropping all
+    older than a year; through same-day ties, contacts seen again, late days and a reload."""
+    import random
+
+    from detectors.anomaly.features import WINDOW_LONG, _Party
+
+    rng = random.Random(seed)
+    features = PartyFeatures(max_counterparties=cap)
+    party = _Party(1000)
+    expected: dict[str, int] = {}
+    day = 1000
+    for step in range(300):
+        day += rng.choice((0, 0, 0, 1, 2, WINDOW_LONG // 2))
+        seen_on = day - rng.randint(1, 30) if rng.random() < 0.1 else day  # a late record
+        other = f"p{rng.randrange(12):02d}"
+        party.last = max(party.last, day)  # as ``_touch`` leaves it
+        features._contact(party, other, seen_on)
+        before = expected.get(other)
+        if before is None or seen_on > before:
+            expected[other] = seen_on
+            if before is None and len(expected) > cap:
+                for key in [k for k, d in expected.items() if d <= seen_on - WINDOW_LONG]:
+                    del expected[key]
+                if len(expected) > cap:
+                    del expected[min(expected, key=lambda k: (expected[k], k))]
+        assert party.contacts == expected, step
+        if step == 150:  # derived fields rebuilt from the saved ones, ties forgotten
+            party = _Party.from_state(party.to_state({}, day), [], day)
+
+
 def test_legs_are_pruned_as_a_full_scan_would(records):
     """The leg index prunes by day; the result must be the full scan's, also for a leg
     counted again (reported once more after the dedup window) and after a reload."""
