@@ -80,10 +80,16 @@ def check_export(leg: Leg, state: State, since: int, settings: Settings, ref: An
     for shipper in leg.shippers:
         addresses.update(state.addresses_of(shipper, window_start))
     points = [_party_point(p) for p in leg.shippers] + [_address_point(a) for a in sorted(addresses)]
-    delivered = [state.purchases_between(point, window_start, leg.t) for point in points if point in state.purchases]
-    if sum(map(len, delivered)) < settings.consolidation_min_buyers:
-        return []  # each purchase brings at most one buyer group: too few to reach the minimum
+    points_held = [point for point in points if point in state.purchases]
+    if not points_held:
+        return []
     excluded_groups = {state.party(p).group for p in (*leg.shippers, *leg.consignees)}
+    bound: set[str] = set()
+    for point in points_held:
+        bound |= state.groups_between(point, window_start, leg.t, excluded_groups)
+    if len(bound) < settings.consolidation_min_buyers:
+        return []  # too few groups even before leaving out the exporter's and consignees' purchases
+    delivered = [state.purchases_between(point, window_start, leg.t) for point in points_held]
     excluded_buyers = set(leg.shippers) | set(leg.consignees)
     purchases: dict[str, Purchase] = {}
     for at_point in delivered:

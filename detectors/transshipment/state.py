@@ -23,7 +23,7 @@ import heapq
 import itertools
 import math
 import operator
-from collections.abc import Iterable
+from collections.abc import Container, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -228,6 +228,11 @@ class State:
     # (``day_in``), and family counts of its exports (``day_out``), over kept legs.
     day_in: dict[str, dict[int, int]] = field(default_factory=dict)
     day_out: dict[str, dict[int, int]] = field(default_factory=dict)
+    # Consolidation's bound: convergence key -> buyer group -> the times of its purchases
+    # there, sorted. An export counts the groups with a purchase in its window from these
+    # (``groups_between``) and reads the purchases themselves only when enough could be
+    # unrelated buyers: a busy distributor's address holds thousands, from a few groups.
+    purchase_groups: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     hops_into: dict[str, list[str]] = field(default_factory=dict)  # outbound leg -> inbound legs of its hops
     orders_by_number: dict[str, list[str]] = field(default_factory=dict)  # order_id -> event ids
     orders_to: dict[str, list[str]] = field(default_factory=dict)  # ship-to party -> event ids by (t, id)
@@ -477,6 +482,18 @@ class State:
         entries.append(purchase)  # each record is ingested once, so no duplicates to check
         if len(entries) > 1 and (entries[-2].t, entries[-2].id) > (purchase.t, purchase.id):
             entries.sort(key=lambda p: (p.t, p.id))
+        bisect.insort(self.purchase_groups.setdefault(point, {}).setdefault(purchase.group, []), purchase.t)
+
+    def groups_between(self, point: str, since: int, until: int, excluded: Container[str]) -> set[str]:
+        """Buyer groups, other than ``excluded``, with a purchase at ``point`` with
+        ``since <= t <= until``: at most one buyer each, so a bound on the unrelated buyers."""
+        found = set()
+        for group, times in self.purchase_groups.get(point, {}).items():
+            if group not in excluded:
+                i = bisect.bisect_left(times, since)
+                if i < len(times) and times[i] <= until:
+                    found.add(group)
+        return found
 
     def purchases_between(self, point: str, since: int, until: int) -> list[Purchase]:
         """Purchases at ``point`` with ``since <= t <= until``, in (t, id) order (how they are kept)."""
@@ -528,9 +545,16 @@ class State:
             old = 1
             while old < len(entries) and entries[old].t < before:
                 old += 1  # reads only what it removes (and one more)
+            groups = self.purchase_groups[point]
+            for group in {p.group for p in entries[:old]}:
+                times = groups[group]
+                del times[:bisect.bisect_left(times, before)]
+                if not times:
+                    del groups[group]
             del entries[:old]
             if not entries:
                 del self.purchases[point]
+                del self.purchase_groups[point]
         for party_id in [p for p, info in self.parties.items() if info.t < before]:
             del self.parties[party_id]
         for party_id, known in list(self.addresses.items()):
@@ -619,8 +643,11 @@ class State:
             order = orders[row]
             state.purchases.setdefault(point, []).append(Purchase(order.t, order.id, order.buyer, group,
                                                                   order.accelerators))
-        for entries in state.purchases.values():
+        for point, entries in state.purchases.items():
             entries.sort(key=lambda p: (p.t, p.id))  # how add_purchase keeps them
+            groups = state.purchase_groups[point] = {}
+            for purchase in entries:
+                groups.setdefault(purchase.group, []).append(purchase.t)
         for party, address, t in _ADDRESS_TABLE.decode(raw["addresses"], strings):
             state.addresses.setdefault(party, {})[address] = t
         return state

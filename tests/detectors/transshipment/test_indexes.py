@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -64,6 +66,24 @@ def test_purchases_between_is_the_filtered_list(entries, since, until):
         state.add_purchase("addr:X", Purchase(t, f"o{n}-{t}", "b", "g", 1))
     expected = [p for p in state.purchases.get("addr:X", ()) if since <= p.t <= until]
     assert state.purchases_between("addr:X", since, until) == expected
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.integers(0, 9), st.sampled_from("abcd"), st.sampled_from("XY")),
+                max_size=40),
+       st.integers(0, 30), st.integers(0, 30), st.integers(0, 31), st.sets(st.sampled_from("abcd")))
+def test_groups_between_are_the_groups_of_the_purchases_in_the_window(entries, since, until, before, excluded):
+    """Consolidation's bound: through late purchases and a prune, the groups of the
+    purchases a scan finds in the window, and the same after a snapshot round trip."""
+    state = State()
+    for t, n, group, point in entries:
+        state.add_purchase(f"addr:{point}", Purchase(t, f"o{n}-{t}-{group}", f"b{n}", group, 1))
+    state.prune(before)
+    restored = State.from_json(json.loads(json.dumps(state.to_json())))
+    for point in ("addr:X", "addr:Y"):
+        scan = {p.group for p in state.purchases_between(point, since, until) if p.group not in excluded}
+        assert state.groups_between(point, since, until, excluded) == scan
+        assert restored.groups_between(point, since, until, excluded) == scan
+    assert state.purchase_groups.keys() == state.purchases.keys()
 
 
 def test_leg_lists_stay_sorted_through_merges_and_prunes():

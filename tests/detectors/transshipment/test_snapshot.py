@@ -71,7 +71,7 @@ def _busy_detector() -> TransshipmentDetector:
 def _same_state(a: State, b: State) -> None:
     for name in ("watermark", "last_prune", "parties", "legs", "orders", "hops", "purchases", "addresses",
                  "report_leg", "by_serial", "inbound", "outbound", "match_in", "match_out", "day_in", "day_out",
-                 "orders_by_number", "orders_to"):
+                 "orders_by_number", "orders_to", "purchase_groups"):
         assert getattr(a, name) == getattr(b, name), name
     assert {k: sorted(v) for k, v in a.hops_into.items()} == {k: sorted(v) for k, v in b.hops_into.items()}
 
