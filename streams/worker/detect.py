@@ -28,7 +28,6 @@ import asyncio
 import datetime as dt
 import logging
 import time
-from collections.abc import Awaitable, Callable
 
 import faust
 
@@ -41,6 +40,7 @@ from streams.live.shard import StepResult
 from streams.settings import Settings
 from streams.topics import INPUT_TOPICS
 from streams.worker.catchup import read_range
+from streams.worker.ingest import OnForwarded, Sent
 from streams.worker.metrics import WorkerMetrics
 
 __all__ = ["LATENCY_FROM_HEADER", "ShardSet", "register_detect"]
@@ -69,7 +69,7 @@ class ShardSet:
         # local messages (``forwarded``) take turns
         self.lock = asyncio.Lock()
         # set by ``register_detect``: feeds this worker's own detection messages to its shards
-        self.forwarded: Callable[[list[tuple[int, asyncio.Future, bytes]]], Awaitable[None]] | None = None
+        self.forwarded: OnForwarded | None = None
 
     def holding(self, partition: int) -> DetectionShard | None:
         """The shard of ``partition`` if this worker is assigned the partition now."""
@@ -204,7 +204,7 @@ def register_detect(
                     shard.apply(message.offset, event.value)
                 await step_and_publish(touched)
 
-    async def forwarded(sent: list[tuple[int, asyncio.Future, bytes]]) -> None:
+    async def forwarded(sent: list[Sent]) -> None:
         """Apply this worker's own detection messages to the shards it holds, once the
         broker has them (see the module docstring): ``sent`` is (partition, the send's
         future, the message) per message, in the order they were sent."""

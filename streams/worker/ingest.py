@@ -27,7 +27,13 @@ from streams.topics import INPUT_TOPICS
 from streams.validation import admit
 from streams.worker.metrics import WorkerMetrics
 
-__all__ = ["committed_offsets", "register_ingest"]
+__all__ = ["OnForwarded", "Sent", "committed_offsets", "register_ingest"]
+
+#: One detection message a batch was sent as: (detection partition, the send's future, the envelope).
+Sent = tuple[int, asyncio.Future, bytes]
+#: What ingest calls with each batch's sends (the shards of this worker apply them once the
+#: broker has them: ``streams.worker.detect``).
+OnForwarded = Callable[[list[Sent]], Awaitable[None]]
 
 
 def committed_offsets(consumer: object) -> Mapping:
@@ -65,7 +71,7 @@ def register_ingest(
     detection: faust.TopicT,
     detection_partitions: int,
     deadletters: faust.TopicT,
-    forwarded: Callable[[list[tuple[int, asyncio.Future, bytes]]], Awaitable[None]] | None = None,
+    forwarded: OnForwarded | None = None,
 ) -> None:
     w = settings.worker
     inputs = app.topic(*INPUT_TOPICS, key_type=bytes, value_type=bytes)
@@ -102,7 +108,7 @@ def register_ingest(
             # timer tick and a message later (they held back every shard's watermark)
             read_out = progress.read_to_end(ends, lambda source: _highwater(app, partitions[source])) if forward else []
             last = range(0, len(forward), MAX_EVENTS_PER_MESSAGE)[-1:] if forward else ()
-            sent: list[tuple[int, asyncio.Future, bytes]] = []
+            sent: list[Sent] = []
             for start in range(0, len(forward), MAX_EVENTS_PER_MESSAGE):
                 idle = read_out if start in last else ()
                 envelope = events_envelope(forward[start : start + MAX_EVENTS_PER_MESSAGE], idle)  # type: ignore[arg-type]
