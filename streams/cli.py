@@ -384,6 +384,24 @@ def cmd_demo(settings: Settings, args: argparse.Namespace) -> int:
     )
 
 
+def _bench_memory(args: argparse.Namespace) -> int:
+    """Replay ``--input`` (or ``--events`` simulated ones) and print what holds the memory."""
+    import tempfile
+
+    from streams.bench_memory import memory_report, replay_footprints
+
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = args.input
+        if not paths:
+            from streams.simulate import SimulationConfig, simulate, write_jsonl
+
+            paths = [Path(tmp) / "sim.jsonl"]
+            write_jsonl(simulate(SimulationConfig(seed=1, target_events=args.events or 100_000)).events, paths[0])
+        events, footprints = replay_footprints(paths)
+    print(memory_report(events, footprints))
+    return 0
+
+
 def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
     from streams.bench import SUITES, machine, run_benchmarks
 
@@ -401,6 +419,8 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         for problem in problems:
             print(f"COLLAPSE {problem}", file=sys.stderr)
         return 1 if problems else 0
+    if args.suites == ["memory"]:
+        return _bench_memory(args)
     unknown = [name for name in args.suites if name not in SUITES]
     if unknown:
         print(f"chokepoint bench: unknown suite {', '.join(unknown)}; choose from {', '.join(SUITES)}", file=sys.stderr)
@@ -506,7 +526,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="run benchmarks and print rows for BENCHMARKS.md")
     # No argparse `choices` here: with nargs="*" it rejects the empty default (bpo-9625).
-    p.add_argument("suites", nargs="*", metavar="SUITE", help="decode, simulate, replay, scaling, state, live (default: all)")
+    p.add_argument("suites", nargs="*", metavar="SUITE",
+                   help="decode, simulate, replay, scaling, state, live (default: all); or memory alone: what holds "
+                        "a replay's memory, structure by structure (a diagnostic, not in the default set)")
+    p.add_argument("--input", type=Path, nargs="+", metavar="FILE", help="memory: replay these files, not simulated events")
     p.add_argument("--events", type=int, help="events per run (suite default if absent)")
     p.add_argument("--repeat", type=int, help="runs per row; min/median/max are reported")
     p.add_argument("--strict", action="store_true", help="exit 1 when a target is missed")
