@@ -102,8 +102,9 @@ def engine_parts(engine: Any, *, depth: int = 2) -> list[tuple[str, Any]]:
     return parts
 
 
-def replay_footprints(paths: Iterable[Path], *, depth: int = 2) -> tuple[int, list[Footprint]]:
-    """Replay ``paths`` (in event-time order) into one engine; (events, its footprints)."""
+def replay_footprints(paths: Iterable[Path], *, depth: int = 2) -> tuple[int, int, list[Footprint]]:
+    """Replay ``paths`` (in event-time order) into one engine; (valid events, invalid
+    records skipped as dead letters, the engine's footprints)."""
     from detectors.engine import Engine
     from detectors.registry import default_detectors
     from streams.replay.reader import read_events
@@ -111,16 +112,17 @@ def replay_footprints(paths: Iterable[Path], *, depth: int = 2) -> tuple[int, li
 
     data = read_events(list(paths))
     engine = run_engine(data.events, Engine(default_detectors()))
-    events = len(data.events)
+    events, invalid = len(data.events), len(data.deadletters)
     del data
     gc.collect()
-    return events, deep_sizes(engine_parts(engine, depth=depth))
+    return events, invalid, deep_sizes(engine_parts(engine, depth=depth))
 
 
-def memory_report(events: int, footprints: Sequence[Footprint], *, top: int = 30) -> str:
+def memory_report(events: int, footprints: Sequence[Footprint], *, invalid: int = 0, top: int = 30) -> str:
     """Markdown: the largest parts, with bytes per event, and the total."""
     total = sum(f.bytes for f in footprints)
-    lines = [f"{events:,} events; {total / 2**20:,.0f} MiB reachable from the engine and the detectors' modules",
+    skipped = f" ({invalid:,} invalid records skipped)" if invalid else ""
+    lines = [f"{events:,} events{skipped}; {total / 2**20:,.0f} MiB reachable from the engine and the detectors' modules",
              "", "| part | MiB | objects | bytes per event | share |", "|---|---|---|---|---|"]
     for f in sorted(footprints, key=lambda f: -f.bytes)[:top]:
         lines.append(f"| {f.part} | {f.bytes / 2**20:,.1f} | {f.objects:,} | {f.bytes / max(events, 1):,.0f} "

@@ -390,6 +390,10 @@ def _bench_memory(args: argparse.Namespace) -> int:
 
     from streams.bench_memory import memory_report, replay_footprints
 
+    missing = [str(p) for p in args.input or () if not p.exists()]
+    if missing:
+        print(f"chokepoint bench memory: no such input: {', '.join(missing)}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory() as tmp:
         paths = args.input
         if not paths:
@@ -397,8 +401,8 @@ def _bench_memory(args: argparse.Namespace) -> int:
 
             paths = [Path(tmp) / "sim.jsonl"]
             write_jsonl(simulate(SimulationConfig(seed=1, target_events=args.events or 100_000)).events, paths[0])
-        events, footprints = replay_footprints(paths)
-    print(memory_report(events, footprints))
+        events, invalid, footprints = replay_footprints(paths)
+    print(memory_report(events, footprints, invalid=invalid))
     return 0
 
 

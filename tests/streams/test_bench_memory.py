@@ -29,8 +29,8 @@ def test_struct_fields_are_counted_even_without_gc_referents():
 def test_a_replay_shows_each_detector_and_what_it_holds(tmp_path):
     path = tmp_path / "sim.jsonl"
     write_jsonl(simulate(SimulationConfig(seed=3, target_events=3_000)).events, path)
-    events, footprints = replay_footprints([path])
-    assert events > 2_000
+    events, invalid, footprints = replay_footprints([path])
+    assert events > 2_000 and invalid == 0
     by_part = {f.part: f for f in footprints}
     for family in ("over_ordering", "anomaly", "transshipment", "screening", "end_use"):
         assert sum(f.bytes for f in footprints if f.part.startswith(family)) > 10_000, family
@@ -48,6 +48,17 @@ def test_parts_cover_the_engine_reference_and_modules():
     assert "engine._seen" in names and "module-level memos" == names[-1]
     assert any(name.startswith("reference.registry") for name in names)
     assert any(name.startswith("transshipment._state") for name in names)
+
+
+def test_bad_input_is_counted_and_a_missing_file_refused(tmp_path, capsys):
+    path = tmp_path / "mixed.jsonl"
+    write_jsonl(simulate(SimulationConfig(seed=3, target_events=500)).events, path)
+    with path.open("a") as out:
+        out.write('not json\n{"event_type": "order"}\n')
+    assert main(["bench", "memory", "--input", str(path)]) == 0
+    assert "(2 invalid records skipped)" in capsys.readouterr().out
+    assert main(["bench", "memory", "--input", str(tmp_path / "absent.jsonl")]) == 2
+    assert "no such input" in capsys.readouterr().err
 
 
 def test_the_command_prints_the_breakdown(tmp_path, capsys):
