@@ -23,6 +23,7 @@ from typing import Any
 
 from detectors.end_use.vocabulary import Vocabulary
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord
+from detectors.memo import make_room
 
 __all__ = [
     "FlagHit",
@@ -142,8 +143,7 @@ class PartyFactsBook:
         known = self._facts.get(id(party))
         if known is not None and known[0] is party:
             return known[1]
-        if len(self._facts) >= _FACTS_MAX:
-            self._facts.clear()
+        make_room(self._facts, _FACTS_MAX)
         facts = party_facts(party, self._vocab)
         self._facts[id(party)] = (party, facts)
         return facts

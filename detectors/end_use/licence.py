@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from detectors.engine.records import LineRecord, PartyRef
+from detectors.memo import make_room
 from detectors.reference import DEFAULT_SCOPE
 
 __all__ = [
@@ -115,8 +116,7 @@ class LicenceRules:
         key = (country, scope)
         answer = self._requires.get(key)
         if answer is None:
-            if len(self._requires) >= _MEMO_MAX:
-                self._requires.clear()
+            make_room(self._requires, _MEMO_MAX)
             answer = self._requires[key] = self._countries.requires_licence(country, scope)
         return answer
 
@@ -133,8 +133,7 @@ class LicenceRules:
         )
         answer = self._headquarters.get(key)
         if answer is None:
-            if len(self._headquarters) >= _MEMO_MAX:
-                self._headquarters.clear()
+            make_room(self._headquarters, _MEMO_MAX)
             country = headquarters_country(party, ref)
             answer = self._headquarters[key] = (country, self._countries.headquarters_requires_licence(country))
         return answer

@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from detectors.memo import make_room
+
 __all__ = ["Vocabulary", "default_vocabulary", "normal_text", "DEFAULT_VOCABULARY_PATH"]
 
 DEFAULT_VOCABULARY_PATH = Path(__file__).resolve().parent / "data" / "end_use.toml"
@@ -125,8 +127,7 @@ class Vocabulary:
 
     def _remember(self, question: str, text: str | None, answer: Any) -> Any:
         memo = self._answers[question]
-        if len(memo) >= _CACHE_SIZE:
-            memo.clear()
+        make_room(memo, _CACHE_SIZE)
         memo[text] = answer
         return answer
 

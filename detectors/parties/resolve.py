@@ -29,6 +29,7 @@ from typing import Literal
 import msgspec
 from rapidfuzz import fuzz, process
 
+from detectors.memo import make_room
 from detectors.parties._files import read_versioned_toml
 from detectors.parties.normalize import derived_entity_id, normalize_name
 from detectors.parties.registry import Registry
@@ -127,8 +128,7 @@ def resolve(party: Party, registry: Registry, config: ResolutionConfig | None = 
     resolved = cache.results.get(key)
     if resolved is None:
         resolved = _resolve_name(party.name, party.country, registry, cache)
-        if len(cache.results) >= config.cache_size:
-            cache.results.clear()
+        make_room(cache.results, config.cache_size)
         cache.results[key] = resolved
     return resolved
 

@@ -14,8 +14,9 @@ conclusion is a pure function of a few facts, so it is computed once and then lo
 
 Every memo is emptied when the list, its version or the thresholds change; the owner and
 verdict memos also when the registry's version does (a digest of its content, so an
-unchanged registry keeps them). Each is bounded by ``[match] cache_size`` and emptied
-when full, so hostile input cannot grow memory without limit. Callers ``sync`` once per
+unchanged registry keeps them). Each is bounded by ``[match] cache_size`` and forgets
+its older half when full (``detectors.memo``), so hostile input cannot grow memory
+without limit. Callers ``sync`` once per
 batch: reference records never arrive in the middle of one.
 """
 
@@ -142,8 +143,7 @@ class PartyScreener:
         found = self._owners.get(pid)
         if found is None:
             found = self._listed_owners(pid, ref)
-            if len(self._owners) >= self._cache_size:
-                self._owners.clear()
+            make_room(self._owners, self._cache_size)
             self._owners[pid] = found
         return found
 
