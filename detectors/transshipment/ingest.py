@@ -16,6 +16,7 @@ from typing import Any
 from detectors.transshipment.lines import licence_scope, line_facts, relevant_accelerators
 from detectors.transshipment.misdescription import misdescribed_lines
 from detectors.transshipment.routes import is_licensed
+from detectors.transshipment.serials import Serials
 from detectors.transshipment.settings import Settings
 from detectors.transshipment.state import Leg, OrderInfo, PartyInfo, State
 from detectors.transshipment.timeline import to_us
@@ -139,7 +140,7 @@ def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None =
         accelerators=accelerators,
         families=tuple(sorted(families.items())),
         units=sum(map(_QUANTITY, items)),
-        serials=tuple(sorted(set(serials))) if serials else (),
+        serials=Serials.of(serials),
         h200_class=h200,
         scopes=tuple(sorted(scopes)),
         misdescribed=misdescribed,
@@ -185,7 +186,7 @@ def merge_legs(a: Leg, b: Leg) -> Leg:
         accelerators=max(a.accelerators, b.accelerators),
         families=tuple(sorted(families.items())),
         units=max(a.units, b.units),
-        serials=tuple(sorted(set(a.serials) | set(b.serials))),
+        serials=a.serials.union(b.serials),
         h200_class=a.h200_class or b.h200_class,
         scopes=tuple(sorted(set(a.scopes) | set(b.scopes))),
         misdescribed=tuple(sorted(set(a.misdescribed) | set(b.misdescribed))),

@@ -35,7 +35,7 @@ PATTERN = "serial_anomaly"
 def _received(state: State, first: Leg, second: Leg, since: int) -> set[str]:
     """Shippers of both legs that had received these units on a leg we saw (pass-through parties)."""
     shippers = set(first.shippers) & set(second.shippers)
-    serials = set(first.serials) & set(second.serials)
+    serials = first.serials.shared(second.serials)
     found: set[str] = set()
     for serial in serials:
         for _, key in state.serial_legs(serial):

@@ -48,9 +48,9 @@ def _classify_pair(first: Leg, second: Leg, serial: str, result: SerialScan, set
     if _same_report(first, second, settings):
         return
     if set(first.consignees) & set(second.shippers):
-        result.hops[(first.key, second.key)] = len(set(first.serials) & set(second.serials))
+        result.hops[(first.key, second.key)] = first.serials.shared_count(second.serials)
     elif first.t == second.t and set(second.consignees) & set(first.shippers):
-        result.hops[(second.key, first.key)] = len(set(first.serials) & set(second.serials))
+        result.hops[(second.key, first.key)] = first.serials.shared_count(second.serials)
     else:
         result.conflicts.setdefault((first.key, second.key), set()).add(serial)
 
@@ -58,7 +58,7 @@ def _classify_pair(first: Leg, second: Leg, serial: str, result: SerialScan, set
 def scan(leg: Leg, state: State, since: int, settings: Settings) -> SerialScan:
     """Every serial of ``leg`` against its neighbours in that serial's history."""
     result = SerialScan()
-    for serial in state.serials_on_other_legs(leg.serials):  # a serial on this leg alone has no neighbours
+    for serial in state.serials_on_other_legs(leg):  # a serial on this leg alone has no neighbours
         before, after = state.neighbours(serial, leg.key)
         if before is not None and state.legs[before].t >= since:
             _classify_pair(state.legs[before], leg, serial, result, settings)

@@ -31,6 +31,8 @@ from typing import Any
 
 import msgspec
 
+from detectors.transshipment.serials import Serials
+
 __all__ = ["Strings", "Table", "serial_runs", "expand_serial_runs", "leg_key"]
 
 _TRAILING_DIGITS = re.compile(r"^(.*?)([0-9]+)$")
@@ -218,7 +220,7 @@ _ENCODERS: dict[str, Callable[[list[Any], Strings], list[Any]]] = {
     "float": lambda values, strings: [int(v) if v.is_integer() and abs(v) < 2**53 else v for v in values],
     "pairs": lambda values, strings: [[x for name, count in v for x in (strings.ref(name), count)] for v in values],
     "rows": lambda values, strings: [[list(entry) for entry in v] for v in values],
-    "serials": lambda values, strings: [serial_runs(v) for v in values],
+    "serials": lambda values, strings: [serial_runs(list(v)) for v in values],
 }
 
 _DECODERS: dict[str, Callable[[list[Any], Strings], list[Any]]] = {
@@ -232,5 +234,5 @@ _DECODERS: dict[str, Callable[[list[Any], Strings], list[Any]]] = {
     "pairs": lambda values, strings: [tuple((strings.table[v[i]], v[i + 1]) for i in range(0, len(v), 2))
                                       for v in values],
     "rows": lambda values, strings: [tuple(tuple(entry) for entry in v) for v in values],
-    "serials": lambda values, strings: [expand_serial_runs(v) for v in values],
+    "serials": lambda values, strings: [Serials.of(expand_serial_runs(v)) for v in values],
 }

@@ -12,8 +12,9 @@ boundaries, and state holds at most ``memory_days`` of legs and orders.
 
 Facts (parties, legs, orders, purchases) are frozen msgspec Structs: a replay builds tens
 of thousands, and a Struct is built several times faster than a frozen dataclass. They
-hold only strings, numbers and tuples of them, so they cannot be part of a reference
-cycle and are left out of the garbage collector's traversals (``gc=False``).
+hold only strings, numbers and tuples of them (a leg's serials are runs of numbers,
+``serials.Serials``), so they cannot be part of a reference cycle and are left out of the
+garbage collector's traversals (``gc=False``).
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from typing import Any
 
 import msgspec
 
+from detectors.transshipment.serials import SerialIndex, Serials
 from detectors.transshipment.snapshot import Strings, Table, leg_key
 from detectors.transshipment.timeline import US_PER_DAY
 
@@ -92,7 +94,7 @@ class Leg(msgspec.Struct, frozen=True, gc=False):
     accelerators: int  # controlled accelerators
     families: tuple[tuple[str, int], ...]  # (family, controlled accelerators), sorted
     units: int
-    serials: tuple[str, ...]
+    serials: Serials  # as runs: lots are numbered consecutively (``serials``)
     h200_class: bool
     scopes: tuple[str, ...]  # licence scopes of the controlled items ("advanced_computing", ...)
     misdescribed: tuple[tuple[str, str, int, float, str], ...]  # (product, hts, quantity, unit value, reason)
@@ -115,17 +117,20 @@ class Leg(msgspec.Struct, frozen=True, gc=False):
             value = getattr(self, name)
             if name in ("families", "misdescribed"):
                 value = [list(entry) for entry in value]
-            elif isinstance(value, tuple):
+            elif isinstance(value, (tuple, Serials)):
                 value = list(value)
             out.append(value)
         return out
 
     @classmethod
     def from_json(cls, raw: list[Any]) -> Leg:
-        return cls(*(_tuple(v) if isinstance(v, list) else v for v in raw))
+        values = [_tuple(v) if isinstance(v, list) else v for v in raw]
+        values[_SERIALS_AT] = Serials.of(values[_SERIALS_AT])
+        return cls(*values)
 
 
 _LEG_FIELDS = Leg.__struct_fields__
+_SERIALS_AT = _LEG_FIELDS.index("serials")
 
 
 class OrderInfo(msgspec.Struct, frozen=True, gc=False):
@@ -212,10 +217,8 @@ class State:
     # -- derived indexes ---------------------------------------------------------------
     report_leg: dict[str, str] = field(default_factory=dict)  # event id -> leg key
     # Leg lists hold sorted (t, key) pairs, so windows and neighbours are plain bisects.
-    # A serial's legs: most units are seen on one leg, whose (t, key) pair is then stored
-    # as it is (no list per serial); a serial on several legs has the sorted list. Read it
-    # through ``serial_legs``.
-    by_serial: dict[str, tuple[int, str] | list[tuple[int, str]]] = field(default_factory=dict)
+    # Which legs carry a serial: their serial runs by numbering and block (``serials``).
+    by_serial: SerialIndex = field(default_factory=SerialIndex)
     inbound: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # consignee -> legs
     outbound: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # shipper -> legs
     misdescribed_out: dict[str, list[tuple[int, str]]] = field(default_factory=dict)  # shipper -> misdescribed legs
@@ -310,7 +313,7 @@ class State:
         for event_id in leg.ids:
             self.report_leg[event_id] = leg.key
         if leg.serials:
-            self._index_serials(leg.serials, entry)
+            self.by_serial.add(leg.serials, entry)
         for party in leg.consignees:
             _sorted_insert(self.inbound, party, entry)
         for party in leg.shippers:
@@ -323,7 +326,7 @@ class State:
 
     def _unindex_leg(self, leg: Leg) -> None:
         entry = (leg.t, leg.key)
-        self._unindex_serials(leg.serials, entry)
+        self.by_serial.remove(leg.serials, entry)
         for party in leg.consignees:
             _remove_sorted(self.inbound, party, entry)
         for party in leg.shippers:
@@ -334,50 +337,14 @@ class State:
             _remove_sorted(index, name, entry)
         self._count_day(leg, -1)
 
-    def _index_serials(self, serials: tuple[str, ...], entry: tuple[int, str]) -> None:
-        by_serial = self.by_serial
-        if by_serial.keys().isdisjoint(serials):  # the common case: units not seen before
-            by_serial.update(dict.fromkeys(serials, entry))
-            return
-        for serial in serials:
-            found = by_serial.get(serial)
-            if found is None:
-                by_serial[serial] = entry
-            elif type(found) is tuple:
-                by_serial[serial] = [found, entry] if found < entry else [entry, found]
-            elif found[-1] < entry:
-                found.append(entry)
-            else:
-                bisect.insort(found, entry)
-
-    def _unindex_serials(self, serials: tuple[str, ...], entry: tuple[int, str]) -> None:
-        by_serial = self.by_serial
-        for serial in serials:
-            found = by_serial.get(serial)
-            if found is None:
-                continue
-            if type(found) is tuple:
-                if found == entry:
-                    del by_serial[serial]
-                continue
-            position = bisect.bisect_left(found, entry)
-            if position < len(found) and found[position] == entry:
-                del found[position]
-                if len(found) == 1:
-                    by_serial[serial] = found[0]  # one leg left: stored as it is, as if it had been alone
-
     def serial_legs(self, serial: str) -> list[tuple[int, str]]:
         """The serial's legs as sorted (t, key) pairs."""
-        found = self.by_serial.get(serial)
-        if found is None:
-            return []
-        return [found] if type(found) is tuple else found
+        return self.by_serial.legs(serial)
 
-    def serials_on_other_legs(self, serials: tuple[str, ...]) -> list[str]:
-        """Those of ``serials`` (of one indexed leg) that other legs carry too: the only ones
-        with neighbours."""
-        by_serial = self.by_serial
-        return [serial for serial in serials if type(by_serial.get(serial)) is list]
+    def serials_on_other_legs(self, leg: Leg) -> list[str]:
+        """Those of the indexed ``leg``'s serials that other legs carry too, in string
+        order: the only ones with neighbours."""
+        return self.by_serial.on_other_legs(leg.serials, (leg.t, leg.key))
 
     def _count_day(self, leg: Leg, sign: int) -> None:
         if leg.accelerators <= 0:
@@ -513,7 +480,7 @@ class State:
             for event_id in leg.ids:
                 self.report_leg.pop(event_id, None)
             entry = (leg.t, leg.key)
-            self._unindex_serials(leg.serials, entry)
+            self.by_serial.remove(leg.serials, entry)
             for index, name in self._match_entries(leg):
                 _remove_sorted(index, name, entry)
             self._count_day(leg, -1)

@@ -7,6 +7,7 @@ import json
 from hypothesis import given
 from hypothesis import strategies as st
 
+from detectors.transshipment.serials import EMPTY
 from detectors.transshipment.state import Leg, Purchase, State, family_names
 
 FAMILIES = ("A100", "H100-SXM5", "H20", "L40S")
@@ -18,7 +19,7 @@ def _leg(n: int, t: int, shipper: str, consignee: str, families: dict[str, int],
                shippers=(shipper,), consignees=(consignee,), shipper_country="US", consignee_country="SG",
                consignee_type="reseller", origin="US", dest="SG" if export else "US", transit=(), licence=None,
                value=1000.0, accelerators=sum(families.values()), families=tuple(sorted(families.items())), units=1,
-               serials=(), h200_class=False, scopes=(), misdescribed=(), shipper_addr=None, consignee_addr=None,
+               serials=EMPTY, h200_class=False, scopes=(), misdescribed=(), shipper_addr=None, consignee_addr=None,
                others=())
 
 
