@@ -14,7 +14,7 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
-__all__ = ["make_room"]
+__all__ = ["make_room", "Interner"]
 
 
 def make_room(memo: dict[Any, Any], capacity: int) -> None:
@@ -23,3 +23,26 @@ def make_room(memo: dict[Any, Any], capacity: int) -> None:
     if len(memo) >= capacity:
         for key in list(islice(memo, max(1, len(memo) // 2))):
             del memo[key]
+
+
+class Interner:
+    """One object for each equal immutable value, so that facts kept for months share theirs.
+
+    A transshipment window holds hundreds of thousands of legs, and most of their small
+    tuples and strings (a shipper's id, its licence scopes, the families shipped) repeat:
+    each decoded record brings its own copies. Calling ``interner(value)`` returns the
+    first equal value it kept, bounded like the memos (``make_room``); a value forgotten
+    is only shared less, never answered differently."""
+
+    __slots__ = ("_values", "_capacity")
+
+    def __init__(self, capacity: int) -> None:
+        self._values: dict[Any, Any] = {}
+        self._capacity = capacity
+
+    def __call__(self, value: Any) -> Any:
+        found = self._values.get(value)
+        if found is None:
+            make_room(self._values, self._capacity)
+            self._values[value] = found = value
+        return found

@@ -13,6 +13,7 @@ import operator
 import re
 from typing import Any
 
+from detectors.memo import Interner
 from detectors.transshipment.lines import licence_scope, line_facts, relevant_accelerators
 from detectors.transshipment.misdescription import misdescribed_lines
 from detectors.transshipment.routes import is_licensed
@@ -36,6 +37,10 @@ _NON_ALNUM = re.compile(r"[^0-9A-Z]+")
 _QUANTITY = operator.attrgetter("quantity")
 #: Rank of consignee types when two reports disagree: the most specific declaration wins.
 _CONSIGNEE_TYPE_RANK = {"other_unknown": 0, "freight_forwarder": 1, "reseller": 2, "government": 3, "direct_consumer": 4}
+#: Kept legs and orders share their repeated values (party ids and tuples of them, countries,
+#: licences, families, scopes): each record decodes its own copies, and the window keeps
+#: months of them. About a tenth of the transshipment window's memory.
+_shared = Interner(1 << 17)
 
 
 @functools.lru_cache(maxsize=65536)
@@ -127,27 +132,27 @@ def leg_from_shipment(record: Any, ref: Any, settings: Settings, t: int | None =
         t=to_us(record.time) if t is None else t,
         shipment_id=event.shipment_id,
         order_id=event.order_id,
-        shippers=(record.shipper.entity_id,),
-        consignees=(record.consignee.entity_id,),
-        shipper_country=record.shipper.country,
-        consignee_country=record.consignee.country,
-        consignee_type=event.consignee_type,
-        origin=event.origin_country,
-        dest=event.destination_country,
-        transit=tuple(sorted(set(transit))) if transit else (),
-        licence=event.license,
+        shippers=_shared((record.shipper.entity_id,)),
+        consignees=_shared((record.consignee.entity_id,)),
+        shipper_country=_shared(record.shipper.country),
+        consignee_country=_shared(record.consignee.country),
+        consignee_type=_shared(event.consignee_type),
+        origin=_shared(event.origin_country),
+        dest=_shared(event.destination_country),
+        transit=_shared(tuple(sorted(set(transit)))) if transit else (),
+        licence=_shared(event.license),
         value=declared,
         accelerators=accelerators,
-        families=tuple(sorted(families.items())),
+        families=_shared(tuple(sorted(families.items()))),
         units=sum(map(_QUANTITY, items)),
         serials=Serials.of(serials),
         h200_class=h200,
-        scopes=tuple(sorted(scopes)),
+        scopes=_shared(tuple(sorted(scopes))),
         misdescribed=misdescribed,
         shipper_addr=normalise_address(record.shipper.address),
         # Kept for domestic legs only (consolidation points); exports' addresses go to the party table.
         consignee_addr=normalise_address(record.consignee.address) if domestic else None,
-        others=tuple(sorted(set(others))) if others else (),
+        others=_shared(tuple(sorted(set(others)))) if others else (),
     )
 
 
@@ -173,26 +178,26 @@ def merge_legs(a: Leg, b: Leg) -> Leg:
         t=min(a.t, b.t),
         shipment_id=a.shipment_id,
         order_id=min((o for o in (a.order_id, b.order_id) if o), default=None),
-        shippers=tuple(sorted(set(a.shippers) | set(b.shippers))),
-        consignees=tuple(sorted(set(a.consignees) | set(b.consignees))),
+        shippers=_shared(tuple(sorted(set(a.shippers) | set(b.shippers)))),
+        consignees=_shared(tuple(sorted(set(a.consignees) | set(b.consignees)))),
         shipper_country=first.shipper_country,
         consignee_country=first.consignee_country,
         consignee_type=max(a.consignee_type, b.consignee_type, key=lambda c: (_CONSIGNEE_TYPE_RANK.get(c, 0), c)),
         origin=a.origin,
         dest=a.dest,
-        transit=tuple(sorted(set(a.transit) | set(b.transit))),
+        transit=_shared(tuple(sorted(set(a.transit) | set(b.transit)))),
         licence=max(a.licence, b.licence, key=_licence_rank),
         value=max(a.value, b.value),
         accelerators=max(a.accelerators, b.accelerators),
-        families=tuple(sorted(families.items())),
+        families=_shared(tuple(sorted(families.items()))),
         units=max(a.units, b.units),
         serials=a.serials.union(b.serials),
         h200_class=a.h200_class or b.h200_class,
-        scopes=tuple(sorted(set(a.scopes) | set(b.scopes))),
+        scopes=_shared(tuple(sorted(set(a.scopes) | set(b.scopes)))),
         misdescribed=tuple(sorted(set(a.misdescribed) | set(b.misdescribed))),
         shipper_addr=min((x for x in (a.shipper_addr, b.shipper_addr) if x), default=None),
         consignee_addr=min((x for x in (a.consignee_addr, b.consignee_addr) if x), default=None),
-        others=tuple(sorted(set(a.others) | set(b.others))),
+        others=_shared(tuple(sorted(set(a.others) | set(b.others)))),
     )
 
 
@@ -217,8 +222,8 @@ def order_from_record(record: Any, t: int) -> OrderInfo | None:
         id=event.event_id,
         t=t,
         order_id=event.order_id,
-        buyer=record.buyer.entity_id,
-        ship_to=record.ship_to.entity_id,
+        buyer=_shared(record.buyer.entity_id),
+        ship_to=_shared(record.ship_to.entity_id),
         accelerators=accelerators,
         domestic=record.ship_to.country == record.buyer.country,
     )
