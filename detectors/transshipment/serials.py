@@ -77,9 +77,14 @@ class Serials(msgspec.Struct, frozen=True, gc=False):
             return EMPTY
         joined = "".join(serials)
         width = len(serials[0])
-        if joined.isascii() and joined.isdigit() and len(joined) == width * len(serials) and width <= _MAX_WIDTH:
-            # The common case (one numbering, digits only): no parsing beyond int().
-            return cls._of_runs(_runs_of(("", width, n) for n in sorted(set(map(int, serials)))))
+        if joined.isascii() and joined.isdigit() and width <= _MAX_WIDTH and len(set(map(len, serials))) == 1:
+            # The common case (one numbering, digits only): no parsing beyond int(), and a
+            # whole lot is recognised as one run without a loop.
+            numbers = sorted(set(map(int, serials)))
+            first, last = numbers[0], numbers[-1]
+            if last - first == len(numbers) - 1:
+                return cls((("", width, first, last),), len(numbers))
+            return cls._of_runs(_runs_of(("", width, n) for n in numbers))
         return cls._of_runs(_runs_of(sorted(set(map(_parse, serials)))))
 
     @classmethod

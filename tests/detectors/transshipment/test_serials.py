@@ -42,6 +42,7 @@ def test_a_lot_is_one_run_and_a_width_change_starts_another():
     assert Serials.of(lot).runs == (("", 13, 2600010649698, 2600010649897),)
     assert Serials.of(["SN98", "SN99", "SN100"]).runs == (("SN", 2, 98, 99), ("SN", 3, 100, 100))
     assert Serials.of(["odd"]).runs == (("odd", 0, 0, 0),) and Serials.of([]) is EMPTY
+    assert tuple(Serials.of(["00", "100", "0"])) == ("0", "00", "100")  # digits of three widths
 
 
 class _Model:
