@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from bisect import insort
 from dataclasses import dataclass
@@ -98,6 +99,13 @@ _GROUP_OF = {kind: group for group, kinds in BUSINESS_GROUPS.items() for kind in
     _PAID,  # orders paid for as a payer outside the deal's buyer side
 ) = range(22)
 _WIDTH = 22
+#: Day buckets are one flat array of 64-bit integers per party (bucket ``i`` is
+#: ``buckets[i * _WIDTH:(i + 1) * _WIDTH]``): 176 bytes a party-day, where a list of 22
+#: Python integers took ~290, and a one-year window keeps millions of party-days. A
+#: counter stops at ``_COUNTER_MAX`` (9.2e18: US dollars no declaration comes near); an
+#: increment that would pass it adds what fits, to the bucket and its window totals alike.
+_COUNTER_MAX = (1 << 63) - 1
+_EMPTY_BUCKET = array("q", bytes(8 * _WIDTH))
 
 
 @dataclass(frozen=True, slots=True)
@@ -208,7 +216,7 @@ class _Party:
         self.last = day
         # [registered, business type or "", declared capacity or -1, has website]
         self.facts: list[Any] = [0, "", -1, 0]
-        self.buckets: list[list[int]] = []
+        self.buckets = array("q")  # flat day buckets, oldest first (see ``_WIDTH``)
         self.contacts: dict[str, int] = {}
         self.countries: dict[str, int] = {}
         self.evidence: list[list[Any]] = []  # [day, event_id], oldest first
@@ -240,25 +248,25 @@ class _Party:
         self.last = day
         buckets = self.buckets
         starts = self._starts
-        end = len(buckets)
+        end = len(buckets) // _WIDTH
         acc = self._acc
         for w, horizon in ((0, day - WINDOW_RECENT), (1, day - WINDOW_MID)):
             start = starts[w]
-            while start < end and buckets[start][_DAY] <= horizon:
-                bucket = buckets[start]
-                acc[2 * w] -= bucket[_ORD_ACC]
-                acc[2 * w + 1] -= bucket[_IN_ACC]
+            while start < end and buckets[start * _WIDTH] <= horizon:
+                base = start * _WIDTH
+                acc[2 * w] -= buckets[base + _ORD_ACC]
+                acc[2 * w + 1] -= buckets[base + _IN_ACC]
                 start += 1
             starts[w] = start
         horizon = day - WINDOW_LONG
         drop = starts[2]
-        if drop < end and buckets[drop][_DAY] <= horizon:
+        if drop < end and buckets[drop * _WIDTH] <= horizon:
             year = self._year
-            while drop < end and buckets[drop][_DAY] <= horizon:
-                year[:] = map(sub, year, buckets[drop])
+            while drop < end and buckets[drop * _WIDTH] <= horizon:
+                year[:] = map(sub, year, buckets[drop * _WIDTH : (drop + 1) * _WIDTH])
                 drop += 1
             year[_DAY] = 0  # the day column is not a counter
-            del buckets[:drop]
+            del buckets[: drop * _WIDTH]
             self._starts = [s - drop for s in (starts[0], starts[1], drop)]
         if self.evidence and self.evidence[0][0] <= horizon:
             self.evidence = [e for e in self.evidence if e[0] > horizon]
@@ -273,14 +281,17 @@ class _Party:
                 self.add(day, slot, amount)
             return
         buckets = self.buckets
-        if buckets and buckets[-1][_DAY] == day:
-            bucket = buckets[-1]
-        else:
-            bucket = [day] + [0] * (_WIDTH - 1)
-            buckets.append(bucket)
+        base = len(buckets) - _WIDTH
+        if base < 0 or buckets[base] != day:
+            base += _WIDTH
+            buckets.extend(_EMPTY_BUCKET)
+            buckets[base] = day
         year, acc = self._year, self._acc
         for slot, amount in increments:
-            bucket[slot] += amount
+            at = base + slot
+            if buckets[at] + amount > _COUNTER_MAX:
+                amount = _COUNTER_MAX - buckets[at]
+            buckets[at] += amount
             year[slot] += amount
             near = _ACC_SLOT.get(slot)
             if near is not None:
@@ -298,25 +309,32 @@ class _Party:
             return
         buckets = self.buckets
         covered = (True, True, True)  # which of the 30, 90 and 365-day windows count it
-        if buckets and buckets[-1][_DAY] == day:
-            buckets[-1][slot] += amount
+        base = len(buckets) - _WIDTH
+        if base >= 0 and buckets[base] == day:
+            pass
         elif day >= self.last:
-            buckets.append([day] + [0] * (_WIDTH - 1))
-            buckets[-1][slot] += amount
+            base += _WIDTH
+            buckets.extend(_EMPTY_BUCKET)
+            buckets[base] = day
         else:
             if day <= self.last - WINDOW_LONG:
                 return
-            position = len(buckets)
-            while position > 0 and buckets[position - 1][_DAY] > day:
+            position = len(buckets) // _WIDTH
+            while position > 0 and buckets[(position - 1) * _WIDTH] > day:
                 position -= 1
-            if position > 0 and buckets[position - 1][_DAY] == day:
-                buckets[position - 1][slot] += amount
+            if position > 0 and buckets[(position - 1) * _WIDTH] == day:
+                base = (position - 1) * _WIDTH
             else:
-                buckets.insert(position, [day] + [0] * (_WIDTH - 1))
-                buckets[position][slot] += amount
+                base = position * _WIDTH
+                buckets[base:base] = _EMPTY_BUCKET
+                buckets[base] = day
                 # Windows that do not cover ``day`` start one bucket later.
                 self._starts = [s + 1 if day <= self.last - window else s for s, window in zip(self._starts, _WINDOWS)]
             covered = tuple(day > self.last - window for window in _WINDOWS)
+        at = base + slot
+        if buckets[at] + amount > _COUNTER_MAX:
+            amount = _COUNTER_MAX - buckets[at]
+        buckets[at] += amount
         if covered[2]:
             self._year[slot] += amount
         near = _ACC_SLOT.get(slot)
@@ -332,14 +350,16 @@ class _Party:
             return self._year, self._acc
         year = [0] * _WIDTH
         acc = [0, 0, 0, 0]
-        for bucket in self.buckets:
-            if today - WINDOW_LONG < bucket[_DAY] <= today:
+        buckets = self.buckets
+        for base in range(0, len(buckets), _WIDTH):
+            day = buckets[base]
+            if today - WINDOW_LONG < day <= today:
                 for slot in range(1, _WIDTH):
-                    year[slot] += bucket[slot]
+                    year[slot] += buckets[base + slot]
             for w in (0, 1):
-                if today - _WINDOWS[w] < bucket[_DAY] <= today:
-                    acc[2 * w] += bucket[_ORD_ACC]
-                    acc[2 * w + 1] += bucket[_IN_ACC]
+                if today - _WINDOWS[w] < day <= today:
+                    acc[2 * w] += buckets[base + _ORD_ACC]
+                    acc[2 * w + 1] += buckets[base + _IN_ACC]
         return year, acc
 
     def traits(self) -> tuple[int, int, int, int]:
@@ -359,20 +379,19 @@ class _Party:
         days = list(self.contacts.values())
         self.contacts_by_day = all(a <= b for a, b in zip(days, days[1:])) and (not days or days[-1] <= self.last)
         buckets = self.buckets
+        count = len(buckets) // _WIDTH
         for w, window in enumerate(_WINDOWS):
             horizon = self.last - window
             start = 0
-            while start < len(buckets) and buckets[start][_DAY] <= horizon:
+            while start < count and buckets[start * _WIDTH] <= horizon:
                 start += 1
             self._starts[w] = start
         self._year, self._acc = [0] * _WIDTH, [0, 0, 0, 0]
-        for bucket in buckets[self._starts[2] :]:
-            for slot in range(1, _WIDTH):
-                self._year[slot] += bucket[slot]
+        for slot in range(1, _WIDTH):
+            self._year[slot] = sum(buckets[self._starts[2] * _WIDTH + slot :: _WIDTH])
         for w in (0, 1):
-            for bucket in buckets[self._starts[w] :]:
-                self._acc[2 * w] += bucket[_ORD_ACC]
-                self._acc[2 * w + 1] += bucket[_IN_ACC]
+            self._acc[2 * w] = sum(buckets[self._starts[w] * _WIDTH + _ORD_ACC :: _WIDTH])
+            self._acc[2 * w + 1] = sum(buckets[self._starts[w] * _WIDTH + _IN_ACC :: _WIDTH])
 
     def to_state(self, index: Mapping[str, int], latest: int) -> dict[str, Any]:
         """Compact JSON form; see :func:`_encode_party`."""
@@ -438,15 +457,15 @@ def _encode_party(party: _Party, index: Mapping[str, int], latest: int) -> dict[
     out: dict[str, Any] = {"l": latest - last, "f": last - party.first, "k": list(party.facts)}
     buckets = party.buckets
     if buckets:
-        days = [b[_DAY] for b in buckets]
+        days = buckets[_DAY::_WIDTH].tolist()
         out["t"] = [last - days[-1]] + [days[i] - days[i - 1] for i in range(len(days) - 1, 0, -1)]
         columns: list[Any] = []
         for slot in range(1, _WIDTH):
             base = _DIFF_SLOTS.get(slot)
             if base is None:
-                values = [b[slot] for b in buckets]
+                values = buckets[slot::_WIDTH].tolist()
             else:
-                values = [b[slot] - b[base] for b in buckets]
+                values = list(map(sub, buckets[slot::_WIDTH], buckets[base::_WIDTH]))
             columns.append(_encode_column(values))
         while columns and not columns[-1]:
             columns.pop()
@@ -477,16 +496,19 @@ def _decode_party(state: Mapping[str, Any], pids: list[str], latest: int) -> _Pa
             days.append(day)
         days.reverse()
     n = len(days)
-    buckets = [[d] + [0] * (_WIDTH - 1) for d in days]
     columns = list(state.get("v", ()))
     if len(columns) > _WIDTH - 1:
         raise ValueError("anomaly features: too many counter columns")
-    for slot, column in enumerate(columns, start=1):
-        for bucket, value in zip(buckets, _decode_column(column, n)):
-            bucket[slot] = value
+    values = [days] + [_decode_column(column, n) for column in columns]
+    values += [[0] * n] * (_WIDTH - len(values))
     for slot, base in _DIFF_SLOTS.items():
-        for bucket in buckets:
-            bucket[slot] += bucket[base]
+        values[slot] = list(map(sum, zip(values[slot], values[base])))
+    buckets = array("q", bytes(8 * _WIDTH * n))
+    try:
+        for slot, column in enumerate(values):
+            buckets[slot::_WIDTH] = array("q", column)
+    except OverflowError:
+        raise ValueError("anomaly features: a counter is out of the 64-bit range") from None
     party.buckets = buckets
     ids, offsets = state.get("c", ((), ()))
     party.contacts = {(pids[k] if isinstance(k, int) else str(k)): last - int(o) for k, o in zip(ids, offsets, strict=True)}

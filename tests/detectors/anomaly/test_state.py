@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+
 import json
 
 import numpy as np
@@ -40,7 +42,7 @@ def _party(first: int, last: int, buckets, contacts=None, countries=None, eviden
     party = _Party(first)
     party.last = last
     party.facts = facts or [1, "cloud_provider", 512, 1]
-    party.buckets = [list(b) for b in buckets]
+    party.buckets = array("q", [value for bucket in buckets for value in bucket])
     party.contacts = dict(contacts or {})
     party.countries = dict(countries or {})
     party.evidence = [list(e) for e in (evidence or [])]
@@ -223,3 +225,45 @@ def test_market_state_round_trips_and_scores_the_same_rows(records):
     # And both go on to the same findings and state.
     assert detector.observe(records[half:], ref) == resumed.observe(records[half:], ref)
     assert _json(detector.to_state()) == _json(resumed.to_state())
+
+
+_MOVES = st.lists(st.tuples(st.integers(0, 500), st.sampled_from((F._ORDERS, F._ORD_ACC, F._IN_ACC, F._OUT_LEGS)),
+                            st.integers(1, 10**6), st.booleans()), min_size=1, max_size=40)
+
+
+@settings(max_examples=150)
+@given(_MOVES)
+def test_day_buckets_and_window_totals_match_a_recount(moves):
+    """Records in any day order (late ones land inside the buckets, or are dropped past
+    365 days), through ``credit`` or ``add``, the party's clock moved as ``_touch`` moves
+    it: the buckets stay one per day in day order, and the running window totals equal
+    those counted afresh from the buckets."""
+    party = _Party(moves[0][0])
+    kept: dict[int, dict[int, int]] = {}
+    for day, slot, amount, one_by_one in moves:
+        if day > party.last:
+            party.advance(day)
+        if day > party.last - F.WINDOW_LONG:
+            kept.setdefault(day, {}).setdefault(slot, 0)
+            kept[day][slot] += amount
+        if one_by_one:
+            party.add(day, slot, amount)
+        else:
+            party.credit(day, [(slot, amount)])
+    kept = {d: c for d, c in kept.items() if d > party.last - F.WINDOW_LONG}
+    rows = [party.buckets[i : i + F._WIDTH].tolist() for i in range(0, len(party.buckets), F._WIDTH)]
+    rows = [row for row in rows if row[F._DAY] > party.last - F.WINDOW_LONG]
+    assert [row[F._DAY] for row in rows] == sorted(kept)
+    for row in rows:
+        assert {slot: value for slot, value in enumerate(row) if slot and value} == kept[row[F._DAY]]
+    fresh = _party(party.first, party.last, rows)
+    assert (party._year, party._acc) == (fresh._year, fresh._acc)
+    assert party.totals(party.last) == fresh.totals(fresh.last)
+
+
+def test_a_counter_stops_at_the_64_bit_limit_with_its_totals():
+    party = _Party(100)
+    party.credit(100, [(F._ORD_VAL, F._COUNTER_MAX - 5)])
+    party.credit(100, [(F._ORD_VAL, 10**30)])
+    party.add(100, F._ORD_VAL, 7)
+    assert party.buckets[F._ORD_VAL] == F._COUNTER_MAX == party._year[F._ORD_VAL]
