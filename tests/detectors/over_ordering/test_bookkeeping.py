@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import random
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -36,7 +37,7 @@ _STEP = st.one_of(
 
 def _summed(window: PartyWindow, since: int, until: int | None) -> tuple[int, int, int, int]:
     """``intake`` the slow way: every bucket in the span, added up."""
-    rows = [b for b in window.buckets if b[0] >= since and (until is None or b[0] < until)]
+    rows = [b for b in window.rows() if b[0] >= since and (until is None or b[0] < until)]
     return tuple(sum(b[i] for b in rows) for i in range(1, 5))  # type: ignore[return-value]
 
 
@@ -57,10 +58,26 @@ def test_intake_equals_summing_the_buckets(steps):
         else:
             _, since, until = step
             assert tuple(window.intake(since, until)) == _summed(window, since, until)
-        days = [b[0] for b in window.buckets]
+        days = [b[0] for b in window.rows()]
         assert days == sorted(set(days))
         for since in (0, 120, 140, 200):
             assert tuple(window.intake(since)) == _summed(window, since, None)
+
+
+def test_an_amount_stops_at_the_64_bit_limit_with_its_running_totals():
+    window = PartyWindow(first_day=100, last_day=100)
+    window.add(100, 8, 2**63 - 10, received=False)
+    assert window.intake(0).ordered_value == 2**63 - 10  # running totals now kept
+    window.add(100, 8, 10**30, received=False)
+    window.add(99, 1, 10**30, received=False)  # a late day: a bucket before the last
+    assert window.rows() == [[99, 1, 2**63 - 1, 0, 0], [100, 16, 2**63 - 1, 0, 0]]
+    assert window.intake(100).ordered_value == 2**63 - 1 and window.intake(0).ordered_value == 2**64 - 2
+
+
+def test_a_malformed_snapshot_bucket_is_refused():
+    for rows in ([[100, 1, 2, 3]], [[100, 1, 2**64, 0, 0]]):
+        with pytest.raises(ValueError):
+            PartyWindow.from_state({"f": 100, "l": 100, "d": rows})
 
 
 # -- expiry queues ---------------------------------------------------------------------------
