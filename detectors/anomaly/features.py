@@ -41,6 +41,7 @@ from typing import Any
 import numpy as np
 
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
+from detectors.memo import Interner
 from detectors.reference import CountryGroups
 
 __all__ = [
@@ -151,6 +152,12 @@ _INDEX = {name: i for i, name in enumerate(FEATURE_NAMES)}
 _UTC = dt.timezone.utc
 #: Ratio features are capped here (a party taking 50x its capacity is as odd as 10x).
 _RATIO_CAP = 100.0
+
+
+#: One integer object per day number, shared by every contact, country and evidence entry
+#: that keeps it: each record computes its own, and a party keeps dozens (at the first 300k
+#: events of the 10M file, 155,672 objects for 15 distinct days).
+_same_day = Interner(4096)
 
 
 def day_of(moment: dt.datetime) -> int:
@@ -544,7 +551,7 @@ class PartyFeatures:
 
     def update(self, record: TradeRecord) -> tuple[str, ...]:
         """Attribute ``record`` to the parties it names; returns their ids (document order, once each)."""
-        day = day_of(record.event.event_time)
+        day = _same_day(day_of(record.event.event_time))
         if day > self._latest_day:
             if day // 7 != self._latest_day // 7:
                 self._prune_legs(day)
