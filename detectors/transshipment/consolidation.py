@@ -49,7 +49,7 @@ def record_order(order: OrderInfo, ship_to_addr: str | None, state: State) -> No
 def _purchaser(leg: Leg, state: State, since: int) -> str | None:
     """Who bought a domestic leg's goods: its order's buyer when known, else the consignee."""
     if leg.order_id:
-        orders = [state.orders[i] for i in state.orders_by_number.get(leg.order_id, ()) if i in state.orders]
+        orders = [state.orders[i] for i in state.orders_numbered(leg.order_id) if i in state.orders]
         orders = [o for o in orders if o.t >= since]
         if orders:
             order = min(orders, key=lambda o: (o.t, o.id))

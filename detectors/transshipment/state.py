@@ -237,7 +237,9 @@ class State:
     # unrelated buyers: a busy distributor's address holds thousands, from a few groups.
     purchase_groups: dict[str, dict[str, list[int]]] = field(default_factory=dict)
     hops_into: dict[str, list[str]] = field(default_factory=dict)  # outbound leg -> inbound legs of its hops
-    orders_by_number: dict[str, list[str]] = field(default_factory=dict)  # order_id -> event ids
+    # order_id -> event ids: one id as it is (nearly every order number names one order), a
+    # list when several do. Read it through ``orders_numbered``.
+    orders_by_number: dict[str, str | list[str]] = field(default_factory=dict)
     orders_to: dict[str, list[str]] = field(default_factory=dict)  # ship-to party -> event ids by (t, id)
     # What ``prune`` forgets first: heaps of (t, leg key) and (t, order event id), so a prune
     # reads only the facts it removes. A merge that moves a leg earlier pushes its new time;
@@ -438,11 +440,39 @@ class State:
         heapq.heappush(self.order_times, (order.t, order.id))
 
     def _index_order(self, order: OrderInfo) -> None:
-        self.orders_by_number.setdefault(order.order_id, []).append(order.id)
+        by_number = self.orders_by_number
+        found = by_number.get(order.order_id)
+        if found is None:
+            by_number[order.order_id] = order.id
+        elif type(found) is str:
+            by_number[order.order_id] = [found, order.id]
+        else:
+            found.append(order.id)
         keys = self.orders_to.setdefault(order.ship_to, [])
         keys.append(order.id)
         if len(keys) > 1 and (self.orders[keys[-2]].t, keys[-2]) > (order.t, order.id):
             keys.sort(key=lambda k: (self.orders[k].t, k))
+
+    def orders_numbered(self, order_id: str) -> list[str]:
+        """Event ids of the orders kept under ``order_id``."""
+        found = self.orders_by_number.get(order_id)
+        if found is None:
+            return []
+        return [found] if type(found) is str else found
+
+    def _unnumber(self, order: OrderInfo) -> None:
+        by_number = self.orders_by_number
+        found = by_number.get(order.order_id)
+        if found is None:
+            return
+        if type(found) is str:
+            if found == order.id:
+                del by_number[order.order_id]
+            return
+        if order.id in found:
+            found.remove(order.id)
+            if len(found) == 1:
+                by_number[order.order_id] = found[0]  # as if it had been alone
 
     def add_purchase(self, point: str, purchase: Purchase) -> None:
         entries = self.purchases.setdefault(point, [])
@@ -504,7 +534,7 @@ class State:
                         del index[party]
         for order in _pop_before(self.order_times, before, self.orders):
             del self.orders[order.id]
-            _remove(self.orders_by_number, order.order_id, order.id)
+            self._unnumber(order)
             _remove(self.orders_to, order.ship_to, order.id)
         for point, entries in list(self.purchases.items()):
             if entries[0].t >= before:

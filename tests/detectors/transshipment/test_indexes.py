@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from detectors.transshipment.serials import EMPTY
-from detectors.transshipment.state import Leg, Purchase, State, family_names
+from detectors.transshipment.state import Leg, OrderInfo, Purchase, State, family_names
 
 FAMILIES = ("A100", "H100-SXM5", "H20", "L40S")
 PARTIES = ("p1", "p2", "p3")
@@ -85,6 +85,22 @@ def test_groups_between_are_the_groups_of_the_purchases_in_the_window(entries, s
         assert state.groups_between(point, since, until, excluded) == scan
         assert restored.groups_between(point, since, until, excluded) == scan
     assert state.purchase_groups.keys() == state.purchases.keys()
+
+
+@given(st.lists(st.tuples(st.integers(0, 30), st.sampled_from(("SO-1", "SO-2", "SO-3"))), max_size=30),
+       st.integers(0, 31))
+def test_orders_numbered_are_the_kept_orders_with_that_number(orders, before):
+    """One id stored as it is, several as a list: through a prune and a snapshot round
+    trip, the same answer as a scan of the kept orders."""
+    state = State()
+    for n, (t, number) in enumerate(orders):
+        state.put_order(OrderInfo(f"ord-{n}", t, number, "buyer", "site", 8, True))
+    state.prune(before)
+    restored = State.from_json(json.loads(json.dumps(state.to_json())))
+    for number in ("SO-1", "SO-2", "SO-3"):
+        scan = sorted(o.id for o in state.orders.values() if o.order_id == number)
+        assert sorted(state.orders_numbered(number)) == scan == sorted(restored.orders_numbered(number))
+    assert all(type(ids) is str or len(ids) > 1 for ids in state.orders_by_number.values())
 
 
 def test_leg_lists_stay_sorted_through_merges_and_prunes():
