@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from array import array
 from collections.abc import Iterable, Mapping, Sequence
 from bisect import insort
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from typing import Any
 
 import numpy as np
 
+from detectors.anomaly.buckets import BucketLayout, DayBuckets
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 from detectors.memo import Interner
 from detectors.reference import CountryGroups
@@ -100,13 +100,9 @@ _GROUP_OF = {kind: group for group, kinds in BUSINESS_GROUPS.items() for kind in
     _PAID,  # orders paid for as a payer outside the deal's buyer side
 ) = range(22)
 _WIDTH = 22
-#: Day buckets are one flat array of 64-bit integers per party (bucket ``i`` is
-#: ``buckets[i * _WIDTH:(i + 1) * _WIDTH]``): 176 bytes a party-day, where a list of 22
-#: Python integers took ~290, and a one-year window keeps millions of party-days. A
-#: counter stops at ``_COUNTER_MAX`` (9.2e18: US dollars no declaration comes near); an
-#: increment that would pass it adds what fits, to the bucket and its window totals alike.
-_COUNTER_MAX = (1 << 63) - 1
-_EMPTY_BUCKET = array("q", bytes(8 * _WIDTH))
+#: Buckets are kept in flat arrays (``buckets.DayBuckets``): the day and the counts in 32
+#: bits, the US-dollar sums in 64.
+_LAYOUT = BucketLayout(_WIDTH, wide=(_ORD_VAL, _IN_VAL))
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +219,7 @@ class _Party:
         self.last = day
         # [registered, business type or "", declared capacity or -1, has website]
         self.facts: list[Any] = [0, "", -1, 0]
-        self.buckets = array("q")  # flat day buckets, oldest first (see ``_WIDTH``)
+        self.buckets = DayBuckets(_LAYOUT)  # oldest first
         self.contacts: dict[str, int] = {}
         self.countries: dict[str, int] = {}
         self.evidence: list[list[Any]] = []  # [day, event_id], oldest first
@@ -255,25 +251,24 @@ class _Party:
         self.last = day
         buckets = self.buckets
         starts = self._starts
-        end = len(buckets) // _WIDTH
+        end = len(buckets)
         acc = self._acc
         for w, horizon in ((0, day - WINDOW_RECENT), (1, day - WINDOW_MID)):
             start = starts[w]
-            while start < end and buckets[start * _WIDTH] <= horizon:
-                base = start * _WIDTH
-                acc[2 * w] -= buckets[base + _ORD_ACC]
-                acc[2 * w + 1] -= buckets[base + _IN_ACC]
+            while start < end and buckets.day(start) <= horizon:
+                acc[2 * w] -= buckets.get(start, _ORD_ACC)
+                acc[2 * w + 1] -= buckets.get(start, _IN_ACC)
                 start += 1
             starts[w] = start
         horizon = day - WINDOW_LONG
         drop = starts[2]
-        if drop < end and buckets[drop * _WIDTH] <= horizon:
+        if drop < end and buckets.day(drop) <= horizon:
             year = self._year
-            while drop < end and buckets[drop * _WIDTH] <= horizon:
-                year[:] = map(sub, year, buckets[drop * _WIDTH : (drop + 1) * _WIDTH])
+            while drop < end and buckets.day(drop) <= horizon:
+                year[:] = map(sub, year, buckets.row(drop))
                 drop += 1
             year[_DAY] = 0  # the day column is not a counter
-            del buckets[: drop * _WIDTH]
+            buckets.drop(drop)
             self._starts = [s - drop for s in (starts[0], starts[1], drop)]
         if self.evidence and self.evidence[0][0] <= horizon:
             self.evidence = [e for e in self.evidence if e[0] > horizon]
@@ -288,17 +283,13 @@ class _Party:
                 self.add(day, slot, amount)
             return
         buckets = self.buckets
-        base = len(buckets) - _WIDTH
-        if base < 0 or buckets[base] != day:
-            base += _WIDTH
-            buckets.extend(_EMPTY_BUCKET)
-            buckets[base] = day
+        i = len(buckets) - 1
+        if i < 0 or buckets.day(i) != day:
+            i += 1
+            buckets.insert(i, day)
         year, acc = self._year, self._acc
         for slot, amount in increments:
-            at = base + slot
-            if buckets[at] + amount > _COUNTER_MAX:
-                amount = _COUNTER_MAX - buckets[at]
-            buckets[at] += amount
+            amount = buckets.add(i, slot, amount)  # what fits
             year[slot] += amount
             near = _ACC_SLOT.get(slot)
             if near is not None:
@@ -316,32 +307,26 @@ class _Party:
             return
         buckets = self.buckets
         covered = (True, True, True)  # which of the 30, 90 and 365-day windows count it
-        base = len(buckets) - _WIDTH
-        if base >= 0 and buckets[base] == day:
+        i = len(buckets) - 1
+        if i >= 0 and buckets.day(i) == day:
             pass
         elif day >= self.last:
-            base += _WIDTH
-            buckets.extend(_EMPTY_BUCKET)
-            buckets[base] = day
+            i += 1
+            buckets.insert(i, day)
         else:
             if day <= self.last - WINDOW_LONG:
                 return
-            position = len(buckets) // _WIDTH
-            while position > 0 and buckets[(position - 1) * _WIDTH] > day:
-                position -= 1
-            if position > 0 and buckets[(position - 1) * _WIDTH] == day:
-                base = (position - 1) * _WIDTH
+            i = len(buckets)
+            while i > 0 and buckets.day(i - 1) > day:
+                i -= 1
+            if i > 0 and buckets.day(i - 1) == day:
+                i -= 1
             else:
-                base = position * _WIDTH
-                buckets[base:base] = _EMPTY_BUCKET
-                buckets[base] = day
+                buckets.insert(i, day)
                 # Windows that do not cover ``day`` start one bucket later.
                 self._starts = [s + 1 if day <= self.last - window else s for s, window in zip(self._starts, _WINDOWS)]
             covered = tuple(day > self.last - window for window in _WINDOWS)
-        at = base + slot
-        if buckets[at] + amount > _COUNTER_MAX:
-            amount = _COUNTER_MAX - buckets[at]
-        buckets[at] += amount
+        amount = buckets.add(i, slot, amount)  # what fits
         if covered[2]:
             self._year[slot] += amount
         near = _ACC_SLOT.get(slot)
@@ -358,15 +343,16 @@ class _Party:
         year = [0] * _WIDTH
         acc = [0, 0, 0, 0]
         buckets = self.buckets
-        for base in range(0, len(buckets), _WIDTH):
-            day = buckets[base]
+        for i in range(len(buckets)):
+            row = buckets.row(i)
+            day = row[_DAY]
             if today - WINDOW_LONG < day <= today:
                 for slot in range(1, _WIDTH):
-                    year[slot] += buckets[base + slot]
+                    year[slot] += row[slot]
             for w in (0, 1):
                 if today - _WINDOWS[w] < day <= today:
-                    acc[2 * w] += buckets[base + _ORD_ACC]
-                    acc[2 * w + 1] += buckets[base + _IN_ACC]
+                    acc[2 * w] += row[_ORD_ACC]
+                    acc[2 * w + 1] += row[_IN_ACC]
         return year, acc
 
     def traits(self) -> tuple[int, int, int, int]:
@@ -386,19 +372,19 @@ class _Party:
         days = list(self.contacts.values())
         self.contacts_by_day = all(a <= b for a, b in zip(days, days[1:])) and (not days or days[-1] <= self.last)
         buckets = self.buckets
-        count = len(buckets) // _WIDTH
+        count = len(buckets)
         for w, window in enumerate(_WINDOWS):
             horizon = self.last - window
             start = 0
-            while start < count and buckets[start * _WIDTH] <= horizon:
+            while start < count and buckets.day(start) <= horizon:
                 start += 1
             self._starts[w] = start
         self._year, self._acc = [0] * _WIDTH, [0, 0, 0, 0]
         for slot in range(1, _WIDTH):
-            self._year[slot] = sum(buckets[self._starts[2] * _WIDTH + slot :: _WIDTH])
+            self._year[slot] = buckets.column_sum(slot, self._starts[2])
         for w in (0, 1):
-            self._acc[2 * w] = sum(buckets[self._starts[w] * _WIDTH + _ORD_ACC :: _WIDTH])
-            self._acc[2 * w + 1] = sum(buckets[self._starts[w] * _WIDTH + _IN_ACC :: _WIDTH])
+            self._acc[2 * w] = buckets.column_sum(_ORD_ACC, self._starts[w])
+            self._acc[2 * w + 1] = buckets.column_sum(_IN_ACC, self._starts[w])
 
     def to_state(self, index: Mapping[str, int], latest: int) -> dict[str, Any]:
         """Compact JSON form; see :func:`_encode_party`."""
@@ -463,16 +449,16 @@ def _encode_party(party: _Party, index: Mapping[str, int], latest: int) -> dict[
     last = party.last
     out: dict[str, Any] = {"l": latest - last, "f": last - party.first, "k": list(party.facts)}
     buckets = party.buckets
-    if buckets:
-        days = buckets[_DAY::_WIDTH].tolist()
+    if len(buckets):
+        days = buckets.column(_DAY)
         out["t"] = [last - days[-1]] + [days[i] - days[i - 1] for i in range(len(days) - 1, 0, -1)]
         columns: list[Any] = []
         for slot in range(1, _WIDTH):
             base = _DIFF_SLOTS.get(slot)
             if base is None:
-                values = buckets[slot::_WIDTH].tolist()
+                values = buckets.column(slot)
             else:
-                values = list(map(sub, buckets[slot::_WIDTH], buckets[base::_WIDTH]))
+                values = list(map(sub, buckets.column(slot), buckets.column(base)))
             columns.append(_encode_column(values))
         while columns and not columns[-1]:
             columns.pop()
@@ -510,13 +496,7 @@ def _decode_party(state: Mapping[str, Any], pids: list[str], latest: int) -> _Pa
     values += [[0] * n] * (_WIDTH - len(values))
     for slot, base in _DIFF_SLOTS.items():
         values[slot] = list(map(sum, zip(values[slot], values[base])))
-    buckets = array("q", bytes(8 * _WIDTH * n))
-    try:
-        for slot, column in enumerate(values):
-            buckets[slot::_WIDTH] = array("q", column)
-    except OverflowError:
-        raise ValueError("anomaly features: a counter is out of the 64-bit range") from None
-    party.buckets = buckets
+    party.buckets = DayBuckets.from_columns(_LAYOUT, values)
     ids, offsets = state.get("c", ((), ()))
     party.contacts = {(pids[k] if isinstance(k, int) else str(k)): last - int(o) for k, o in zip(ids, offsets, strict=True)}
     codes, offsets = state.get("n", ((), ()))

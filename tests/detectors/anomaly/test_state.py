@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from array import array
-
 import json
 
 import numpy as np
@@ -12,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.anomaly import features as F
+from detectors.anomaly.buckets import DayBuckets
 from detectors.anomaly.detector import AnomalyDetector
 from detectors.anomaly.features import PartyFeatures, _decode_column, _encode_column, _Party
 from detectors.anomaly.train import iter_records
@@ -42,7 +41,7 @@ def _party(first: int, last: int, buckets, contacts=None, countries=None, eviden
     party = _Party(first)
     party.last = last
     party.facts = facts or [1, "cloud_provider", 512, 1]
-    party.buckets = array("q", [value for bucket in buckets for value in bucket])
+    party.buckets = DayBuckets.from_rows(F._LAYOUT, [list(b) for b in buckets])
     party.contacts = dict(contacts or {})
     party.countries = dict(countries or {})
     party.evidence = [list(e) for e in (evidence or [])]
@@ -251,8 +250,7 @@ def test_day_buckets_and_window_totals_match_a_recount(moves):
         else:
             party.credit(day, [(slot, amount)])
     kept = {d: c for d, c in kept.items() if d > party.last - F.WINDOW_LONG}
-    rows = [party.buckets[i : i + F._WIDTH].tolist() for i in range(0, len(party.buckets), F._WIDTH)]
-    rows = [row for row in rows if row[F._DAY] > party.last - F.WINDOW_LONG]
+    rows = [row for row in party.buckets.rows() if row[F._DAY] > party.last - F.WINDOW_LONG]
     assert [row[F._DAY] for row in rows] == sorted(kept)
     for row in rows:
         assert {slot: value for slot, value in enumerate(row) if slot and value} == kept[row[F._DAY]]
@@ -261,9 +259,12 @@ def test_day_buckets_and_window_totals_match_a_recount(moves):
     assert party.totals(party.last) == fresh.totals(fresh.last)
 
 
-def test_a_counter_stops_at_the_64_bit_limit_with_its_totals():
+def test_a_counter_stops_at_its_limit_with_its_totals():
+    """Dollars at 2^63-1, counts at 2^31-1: the bucket and the running totals alike."""
     party = _Party(100)
-    party.credit(100, [(F._ORD_VAL, F._COUNTER_MAX - 5)])
-    party.credit(100, [(F._ORD_VAL, 10**30)])
+    party.credit(100, [(F._ORD_VAL, 2**63 - 6), (F._ORD_ACC, 2**31 - 3)])
+    party.credit(100, [(F._ORD_VAL, 10**30), (F._ORD_ACC, 10**12)])
     party.add(100, F._ORD_VAL, 7)
-    assert party.buckets[F._ORD_VAL] == F._COUNTER_MAX == party._year[F._ORD_VAL]
+    party.add(100, F._ORD_ACC, 7)
+    assert party.buckets.get(0, F._ORD_VAL) == 2**63 - 1 == party._year[F._ORD_VAL]
+    assert party.buckets.get(0, F._ORD_ACC) == 2**31 - 1 == party._year[F._ORD_ACC] == party._acc[0]
