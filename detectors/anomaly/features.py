@@ -39,7 +39,7 @@ from typing import Any
 
 import numpy as np
 
-from detectors.anomaly.buckets import BucketLayout, DayBuckets
+from detectors.buckets import BucketLayout, DayBuckets
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord, TradeRecord
 from detectors.memo import Interner
 from detectors.reference import CountryGroups
@@ -100,7 +100,7 @@ _GROUP_OF = {kind: group for group, kinds in BUSINESS_GROUPS.items() for kind in
     _PAID,  # orders paid for as a payer outside the deal's buyer side
 ) = range(22)
 _WIDTH = 22
-#: Buckets are kept in flat arrays (``buckets.DayBuckets``): the day and the counts in 32
+#: Buckets are kept in flat arrays (``detectors.buckets.DayBuckets``): the day and the counts in 32
 #: bits, the US-dollar sums in 64.
 _LAYOUT = BucketLayout(_WIDTH, wide=(_ORD_VAL, _IN_VAL))
 

@@ -22,11 +22,12 @@ when needed, never stored) and exact, the amounts being integers.
 from __future__ import annotations
 
 import datetime as dt
-from array import array
 from bisect import bisect_left
 from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any, NamedTuple
+
+from detectors.buckets import BucketLayout, DayBuckets
 
 __all__ = ["day_of", "Intake", "PartyWindow"]
 
@@ -34,13 +35,9 @@ _UTC = dt.timezone.utc
 # Bucket layout: [day, ordered_accelerators, ordered_value, received_accelerators, received_value]
 _DAY, _OA, _OV, _RA, _RV = range(5)
 _WIDTH = 5
-#: A party's buckets are one flat array of 64-bit integers (bucket ``i`` is
-#: ``buckets[i * _WIDTH:(i + 1) * _WIDTH]``): 40 bytes a party-day, where a list of five
-#: Python integers took ~200, and a year of a busy simulation keeps millions of
-#: party-days. A bucket's amount stops at ``_COUNTER_MAX`` (9.2e18, no real declaration
-#: comes near); an add that would pass it adds what fits, to the running totals alike.
-_COUNTER_MAX = (1 << 63) - 1
-_EMPTY_BUCKET = array("q", bytes(8 * _WIDTH))
+#: Buckets are kept in flat arrays (``detectors.buckets.DayBuckets``): the day and the
+#: accelerators in 32 bits, the US-dollar sums in 64.
+_LAYOUT = BucketLayout(_WIDTH, wide=(_OV, _RV))
 _day_key = itemgetter(_DAY)
 
 
@@ -92,7 +89,7 @@ class PartyWindow:
     first_day: int
     last_day: int
     business_type: str | None = None
-    buckets: array = field(default_factory=lambda: array("q"))  # flat, in day order (see ``_WIDTH``)
+    buckets: DayBuckets = field(default_factory=lambda: DayBuckets(_LAYOUT))  # in day order
     evidence: list[list[Any]] = field(default_factory=list)  # [day, event_id], oldest first
     # Running totals (derived, never stored): ``_totals[i]`` is ``[day of bucket i, then
     # the sums of buckets[0..i]]`` on top of ``_base``, the sums of buckets pruned away.
@@ -103,49 +100,42 @@ class PartyWindow:
     def add(self, day: int, accelerators: int, value_usd: int, *, received: bool) -> None:
         """Add to ``day``'s bucket (records arrive in time order, so this appends or merges)."""
         buckets = self.buckets
-        base = len(buckets) - _WIDTH
-        if base < 0 or buckets[base] != day:
-            base = self._open(day)
+        i = len(buckets) - 1
+        if i < 0 or buckets.day(i) != day:
+            i = self._open(day)
         a, v = (_RA, _RV) if received else (_OA, _OV)
-        if buckets[base + a] + accelerators > _COUNTER_MAX:
-            accelerators = _COUNTER_MAX - buckets[base + a]
-        if buckets[base + v] + value_usd > _COUNTER_MAX:
-            value_usd = _COUNTER_MAX - buckets[base + v]
-        buckets[base + a] += accelerators
-        buckets[base + v] += value_usd
+        accelerators = buckets.add(i, a, accelerators)  # what fits
+        value_usd = buckets.add(i, v, value_usd)
         totals = self._totals
         if totals is not None:  # then ``bucket`` is the last one, ``totals[-1]`` its running totals
             totals[-1][a] += accelerators
             totals[-1][v] += value_usd
 
     def _open(self, day: int) -> int:
-        """Where the bucket of a day other than the last bucket's starts: a new last one,
-        or (a late record) one inside the window, after which the running totals are
+        """The position of the bucket of a day other than the last bucket's: a new last
+        one, or (a late record) one inside the window, after which the running totals are
         recounted."""
         buckets = self.buckets
-        position = len(buckets) // _WIDTH
-        while position > 0 and buckets[(position - 1) * _WIDTH] > day:
+        position = len(buckets)
+        while position > 0 and buckets.day(position - 1) > day:
             position -= 1  # defensive: an out-of-order day still lands in order
-        if position > 0 and buckets[(position - 1) * _WIDTH] == day:
+        if position > 0 and buckets.day(position - 1) == day:
             self._totals = None
-            return (position - 1) * _WIDTH
-        base = position * _WIDTH
-        buckets[base:base] = _EMPTY_BUCKET
-        buckets[base] = day
+            return position - 1
+        buckets.insert(position, day)
         totals = self._totals
         if totals is not None:
-            if base == len(buckets) - _WIDTH:
+            if position == len(buckets) - 1:
                 previous = totals[-1] if totals else self._base
                 totals.append([day, *previous[_OA:]])  # the bucket is empty so far
             else:
                 self._totals = None
-        return base
+        return position
 
     def rows(self) -> list[list[int]]:
         """The buckets as ``[day, ordered_accelerators, ordered_value, received_accelerators,
         received_value]`` lists, in day order."""
-        buckets = self.buckets
-        return [buckets[i : i + _WIDTH].tolist() for i in range(0, len(buckets), _WIDTH)]
+        return self.buckets.rows()
 
     def note_evidence(self, day: int, event_id: str, keep: int) -> None:
         """Remember ``event_id`` as evidence, keeping the latest ``keep`` ids."""
@@ -168,10 +158,9 @@ class PartyWindow:
         if totals is None:
             running = self._base = [0, 0, 0, 0, 0]
             totals = self._totals = []
-            buckets = self.buckets
-            for base in range(0, len(buckets), _WIDTH):
-                running = [buckets[base], running[_OA] + buckets[base + _OA], running[_OV] + buckets[base + _OV],
-                           running[_RA] + buckets[base + _RA], running[_RV] + buckets[base + _RV]]
+            for bucket in self.buckets.rows():
+                running = [bucket[_DAY], running[_OA] + bucket[_OA], running[_OV] + bucket[_OV],
+                           running[_RA] + bucket[_RA], running[_RV] + bucket[_RV]]
                 totals.append(running)
         return totals
 
@@ -188,8 +177,8 @@ class PartyWindow:
         evidence entry's. Every entry's, not just the first: a late record's entry can
         come first once older ones are dropped, and ``prune`` looks at the first."""
         earliest = self.last_day
-        if self.buckets and self.buckets[_DAY] < earliest:
-            earliest = self.buckets[_DAY]
+        if len(self.buckets) and self.buckets.day(0) < earliest:
+            earliest = self.buckets.day(0)
         for day, _ in self.evidence:
             if day < earliest:
                 earliest = day
@@ -201,12 +190,12 @@ class PartyWindow:
     def prune(self, before_day: int) -> None:
         """Drop buckets and evidence older than ``before_day`` (bounded memory)."""
         buckets = self.buckets
-        if buckets and buckets[_DAY] < before_day:
-            drop = bisect_left(buckets[_DAY::_WIDTH], before_day)  # buckets are in day order
+        if len(buckets) and buckets.day(0) < before_day:
+            drop = bisect_left(buckets.column(_DAY), before_day)  # buckets are in day order
             if self._totals is not None:
                 self._base = self._totals[drop - 1]
                 del self._totals[:drop]
-            del buckets[: drop * _WIDTH]
+            buckets.drop(drop)
         if self.evidence and self.evidence[0][0] < before_day:
             self.evidence = [e for e in self.evidence if e[0] >= before_day]
 
@@ -214,7 +203,7 @@ class PartyWindow:
         state: dict[str, Any] = {"f": self.first_day, "l": self.last_day}
         if self.business_type is not None:
             state["t"] = self.business_type
-        if self.buckets:
+        if len(self.buckets):
             state["d"] = self.rows()
         if self.evidence:
             state["e"] = [list(e) for e in self.evidence]
@@ -222,13 +211,10 @@ class PartyWindow:
 
     @classmethod
     def from_state(cls, state: dict[str, Any]) -> PartyWindow:
-        rows = state.get("d", ())
+        rows = [[int(x) for x in row] for row in state.get("d", ())]
         if any(len(row) != _WIDTH for row in rows):
             raise ValueError(f"over-ordering window: a bucket is not {_WIDTH} numbers")
-        try:
-            buckets = array("q", [int(x) for row in rows for x in row])
-        except OverflowError:
-            raise ValueError("over-ordering window: an amount is out of the 64-bit range") from None
+        buckets = DayBuckets.from_rows(_LAYOUT, rows)  # ValueError when an amount does not fit
         return cls(
             first_day=int(state["f"]),
             last_day=int(state["l"]),

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.anomaly import features as F
-from detectors.anomaly.buckets import DayBuckets
+from detectors.buckets import DayBuckets
 from detectors.anomaly.detector import AnomalyDetector
 from detectors.anomaly.features import PartyFeatures, _decode_column, _encode_column, _Party
 from detectors.anomaly.train import iter_records

@@ -64,14 +64,17 @@ def test_intake_equals_summing_the_buckets(steps):
             assert tuple(window.intake(since)) == _summed(window, since, None)
 
 
-def test_an_amount_stops_at_the_64_bit_limit_with_its_running_totals():
+def test_an_amount_stops_at_its_limit_with_its_running_totals():
+    """Dollars at 2^63-1, accelerators at 2^31-1 a party-day; the running totals (Python
+    integers) sum what the buckets hold."""
     window = PartyWindow(first_day=100, last_day=100)
     window.add(100, 8, 2**63 - 10, received=False)
     assert window.intake(0).ordered_value == 2**63 - 10  # running totals now kept
-    window.add(100, 8, 10**30, received=False)
+    window.add(100, 2**40, 10**30, received=False)
     window.add(99, 1, 10**30, received=False)  # a late day: a bucket before the last
-    assert window.rows() == [[99, 1, 2**63 - 1, 0, 0], [100, 16, 2**63 - 1, 0, 0]]
+    assert window.rows() == [[99, 1, 2**63 - 1, 0, 0], [100, 2**31 - 1, 2**63 - 1, 0, 0]]
     assert window.intake(100).ordered_value == 2**63 - 1 and window.intake(0).ordered_value == 2**64 - 2
+    assert window.intake(0).ordered_accelerators == 2**31
 
 
 def test_a_malformed_snapshot_bucket_is_refused():

@@ -1,4 +1,4 @@
-"""Day buckets in flat arrays (``buckets``): they hold what lists of integers held."""
+"""Day buckets in flat arrays (``detectors.buckets``): they hold what lists of integers held."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from detectors.anomaly.buckets import BucketLayout, DayBuckets
+from detectors.buckets import BucketLayout, DayBuckets
 
 LAYOUT = BucketLayout(5, wide=(2, 4))
 ROW = st.tuples(st.integers(0, 10**6), st.integers(-(2**31), 2**31 - 1), st.integers(-(2**63), 2**63 - 1),

@@ -1,10 +1,11 @@
 """A party's day buckets (a day and its counters, per active day) in flat machine-integer arrays.
 
-A one-year window of a busy simulation keeps millions of party-days (1.4M at the first 3M
-events of the 10M file), and a bucket as a list of 22 Python integers took ~290 bytes.
-Here the day and the counts take 32 bits each and the US-dollar sums 64: 96 bytes a
-bucket with anomaly's layout. Most counters of a bucket are zero (3.2 of 21 on that file),
-which a sparser layout could exploit further.
+Anomaly and over-ordering keep one bucket per party per active day over windows of up to
+a year, and a busy simulation has millions of party-days (1.4M in anomaly at the first 3M
+events of the 10M file). As lists of Python integers a bucket took ~290 bytes in anomaly
+(22 counters) and ~200 in over-ordering (5); here the day and the counts take 32 bits
+each and the US-dollar sums 64: 96 and 28 bytes. Most of anomaly's counters are zero (3.2
+of 21 a bucket on that file), which a sparser layout could exploit further.
 
 A counter stops at its type's limit (2^31-1 for counts, 2^63-1 for dollars) instead of
 growing without bound: ``add`` returns what it added, so the caller's running totals stay
