@@ -123,7 +123,8 @@ class DayBuckets:
                 else:
                     buckets._narrow[at :: layout.narrow] = array("i", values)
         except OverflowError:
-            raise ValueError(f"day buckets: a value of column {column} does not fit its {'64' if wide else '32'} bits") from None
+            bits = 64 if wide else 32
+            raise ValueError(f"day buckets: a value of column {column} does not fit its {bits} bits") from None
         return buckets
 
     @classmethod

@@ -233,7 +233,8 @@ class SerialIndex:
         return sorted(_printed(*triple) for triple in shared)
 
     def _canonical(self) -> dict[tuple[str, int], dict[int, list[tuple[Run, Entry]]]]:
-        return {group: {block: sorted(items) for block, items in blocks.items()} for group, blocks in self._groups.items()}
+        return {group: {block: sorted(items) for block, items in blocks.items()}
+                for group, blocks in self._groups.items()}
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, SerialIndex) and self._canonical() == other._canonical()
