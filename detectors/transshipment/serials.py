@@ -8,9 +8,9 @@ serial -> legs dict, ~190 MiB of ~600 MiB (``chokepoint bench memory``). As 174k
 the legs and in the index, the same serials take ~35 MiB, and every answer is the same.
 
 A serial is read as a *stem* and a trailing number of fixed *width* ("SN-0042" is "SN-",
-42, width 4), the numbering ``snapshot.serial_runs`` uses, so a run here is a run there.
-Serials without trailing digits (or with more than ``_MAX_WIDTH`` of them) are kept as
-they are (width 0). The printed strings are always given back exactly: alerts quote them.
+42, width 4), here and in the snapshot's runs (``next_serial``), so a run here is a run
+there. Serials without trailing digits (or with more than ``_MAX_WIDTH`` of them) are kept
+as they are (width 0). The printed strings are always given back exactly: alerts quote them.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from itertools import chain
 
 import msgspec
 
-__all__ = ["Run", "Serials", "SerialIndex", "EMPTY"]
+__all__ = ["Run", "Serials", "SerialIndex", "EMPTY", "next_serial"]
 
 #: (stem, width, first number, last number); width 0: the serial is the stem itself.
 Run = tuple[str, int, int, int]
@@ -29,7 +29,8 @@ Run = tuple[str, int, int, int]
 Entry = tuple[int, str]
 
 _TRAILING_DIGITS = re.compile(r"(.*?)([0-9]+)", re.DOTALL)
-#: Longer digit tails are kept as text: 18 digits fit a machine integer, and no lot needs more.
+#: Longer digit tails are kept as text: no lot needs more, and int() of a hostile tail of
+#: thousands of digits would raise (and take quadratic time) where text costs nothing.
 _MAX_WIDTH = 18
 
 
@@ -42,6 +43,15 @@ def _parse(serial: str) -> tuple[str, int, int]:
 
 def _printed(stem: str, width: int, number: int) -> str:
     return stem + str(number).zfill(width) if width else stem
+
+
+def next_serial(serial: str) -> str | None:
+    """The serial after ``serial`` in a consecutive lot (same stem and width, number + 1),
+    or ``None`` when there is none: no trailing digits, or 999 -> 1000 changes the width."""
+    stem, width, number = _parse(serial)
+    if not width or len(str(number + 1)) > width:
+        return None
+    return _printed(stem, width, number + 1)
 
 
 def _runs_of(parsed: Iterable[tuple[str, int, int]]) -> tuple[Run, ...]:

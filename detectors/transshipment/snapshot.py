@@ -25,34 +25,18 @@ from __future__ import annotations
 
 import json
 import math
-import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 import msgspec
 
-from detectors.transshipment.serials import Serials
+from detectors.transshipment.serials import Serials, next_serial
 
 __all__ = ["Strings", "Table", "serial_runs", "expand_serial_runs", "leg_key"]
-
-_TRAILING_DIGITS = re.compile(r"^(.*?)([0-9]+)$")
-
 
 def leg_key(shipment_id: str, origin: str, dest: str) -> str:
     """How ingest names a physical leg (``ingest.leg_from_shipment``)."""
     return f"{shipment_id}|{origin}>{dest}"
-
-
-def _next_serial(serial: str) -> str | None:
-    """The serial after ``serial`` in a consecutive lot: same prefix and width, number + 1."""
-    found = _TRAILING_DIGITS.match(serial)
-    if found is None:
-        return None
-    prefix, digits = found.groups()
-    following = str(int(digits) + 1)
-    if len(following) > len(digits):
-        return None  # 999 -> 1000 changes the width: not the same numbering
-    return prefix + following.zfill(len(digits))
 
 
 def serial_runs(serials: Sequence[str]) -> list[str | int]:
@@ -62,10 +46,10 @@ def serial_runs(serials: Sequence[str]) -> list[str | int]:
     index = 0
     while index < len(serials):
         start = serials[index]
-        run, expected = 0, _next_serial(start)
+        run, expected = 0, next_serial(start)
         while index + run + 1 < len(serials) and expected is not None and serials[index + run + 1] == expected:
             run += 1
-            expected = _next_serial(expected)
+            expected = next_serial(expected)
         out.append(start)
         if run:
             out.append(run)
@@ -80,8 +64,9 @@ def expand_serial_runs(encoded: Iterable[str | int]) -> tuple[str, ...]:
         if isinstance(item, int):
             serial = out[-1]
             for _ in range(item):
-                following = _next_serial(serial)
-                assert following is not None, "a run must start at a serial ending in digits"
+                following = next_serial(serial)
+                if following is None:
+                    raise ValueError(f"transshipment snapshot: a run of serials starts at {serial!r}, which has no successor")
                 out.append(following)
                 serial = following
         else:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -24,6 +25,15 @@ SERIAL = st.one_of(
 def test_serial_runs_are_lossless(serials):
     for order in (serials, sorted(set(serials))):
         assert expand_serial_runs(serial_runs(order)) == tuple(order)
+
+
+def test_hostile_serials_are_written_as_themselves_and_a_bad_run_is_refused():
+    """A digit tail of thousands of digits is text, not a number (int() would raise); a
+    snapshot whose run starts at a serial without a successor is refused, not asserted."""
+    serials = ["9" * 5000, "9" * 5000 + "A", "SN99"]
+    assert serial_runs(serials) == serials and expand_serial_runs(serials) == tuple(serials)
+    with pytest.raises(ValueError, match="no successor"):
+        expand_serial_runs(["SN99", 1])
 
 
 def test_consecutive_serials_are_one_run():
