@@ -327,8 +327,11 @@ class EndUseDetector:
         while self._deadlines and self._deadlines[0][0] < cutoff:
             deadline, order_id = heapq.heappop(self._deadlines)
             pending = self._pending.get(order_id)
-            if pending is not None and pending["dl"] == deadline:  # else: resolved earlier (lazy deletion)
-                due.append((deadline, order_id))
+            if pending is None or pending["dl"] != deadline:
+                continue  # resolved earlier (lazy deletion)
+            if due and due[-1] == (deadline, order_id):
+                continue  # pushed twice: resolved, then waiting again with the same deadline
+            due.append((deadline, order_id))
         findings: list[Finding] = []
         days = int(t["order_licence_grace_days"])
         for _, order_id in due:
