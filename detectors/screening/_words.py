@@ -64,5 +64,17 @@ def _canonical_words(tokens: tuple[str, ...], words: WordLists) -> list[str]:
 @functools.lru_cache(maxsize=65536)
 def match_name(text: str, words: WordLists) -> MatchName:
     """``"Wuxi Jiangnan Inst. of Computing Tech"`` -> WUXI JIANGNAN INSTITUTE COMPUTING TECHNOLOGY."""
-    tokens = tuple(_canonical_words(name_tokens(text), words))
-    return MatchName(text=text, tokens=tokens, kinds=tuple(_kind(token, words) for token in tokens))
+    tokens, kinds = _classified(name_tokens(text), words)
+    return MatchName(text=text, tokens=tokens, kinds=kinds)
+
+
+@functools.lru_cache(maxsize=65536)
+def _classified(normalised: tuple[str, ...], words: WordLists) -> tuple[tuple[str, ...], tuple[WordKind, ...]]:
+    """A normalised name's screening words and their kinds.
+
+    Memoised by the normalised words, not the text: trade documents spell one name many
+    ways ("SONNEN RIVERSIDE COMPUTE GMBH", "Sonnen Riverside Compute GmbH"), about four
+    spellings a name in simulated traffic, and the words are what this depends on.
+    """
+    tokens = tuple(_canonical_words(normalised, words))
+    return tokens, tuple(_kind(token, words) for token in tokens)

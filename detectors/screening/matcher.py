@@ -11,13 +11,13 @@ Country and address are supporting evidence: they move a score by a few hundredt
 and only for names that are already close. Every match carries the figures behind it
 and a sentence saying why, because an analyst must be able to defend or dismiss it.
 
-Results are cached per (name, country, address, threshold) and dropped whenever the
-list's version changes, so continuous re-screening after a list update re-runs
-automatically and re-screening an unchanged party costs a dictionary lookup. Names that
-share no word with any listed name (nearly all of them) are also remembered by name
-alone, since no country or address can make them match, and across list updates that
-add nothing they look up. A matcher has one configuration for life; a new configuration
-means a new matcher.
+Names that share no word with any listed name (nearly all of them) are remembered by
+their screening words alone, since no spelling, country or address can make them match,
+and across list updates that add nothing they look up. The others' results are cached per
+(name, country, address, threshold) and dropped whenever the list's version changes, so
+continuous re-screening after a list update re-runs automatically and re-screening an
+unchanged party costs a dictionary lookup. A matcher has one configuration for life; a
+new configuration means a new matcher.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from detectors.memo import make_room
 from detectors.parties.normalize import name_tokens
 from detectors.screening._align import Alignment, Unit, WordMatching, align, units
 from detectors.screening._index import CompiledEntry, ListIndex, Probe, probe
-from detectors.screening._words import match_name
+from detectors.screening._words import MatchName, match_name
 from detectors.screening.config import ScreeningConfig, default_config
 from detectors.screening.lists import ScreeningList
 from schemas.events import Party, ScreeningEntry
@@ -77,9 +77,10 @@ class ScreeningMatcher:
         self._index = ListIndex(self._config.words, settings, self._matching)
         self._indexed_version: str | None = None
         self._cache: dict[tuple[str, str | None, str | None, float], tuple[ScreeningMatch, ...]] = {}
-        #: Names sharing no word with any listed name (no candidates: no match at any
-        #: threshold), with the index generation they were last known so in, and their lookups.
-        self._unlike_any: dict[str, tuple[int, Probe]] = {}
+        #: Wordings (screening words) sharing no word with any listed name (no candidates:
+        #: no match at any threshold), with the index generation they were last known so
+        #: in, and their lookups.
+        self._unlike_any: dict[tuple[str, ...], tuple[int, Probe]] = {}
 
     @property
     def config(self) -> ScreeningConfig:
@@ -105,7 +106,11 @@ class ScreeningMatcher:
         key = (name, country, address, cut)
         cached = self._cache.get(key)
         if cached is None:
-            cached = self._match(name, country, address, cut)
+            query = match_name(name, self._config.words)
+            candidates = self._candidates(query)
+            if not candidates:
+                return []  # no country or address can make it match: nothing worth caching
+            cached = self._scored(query, candidates, country, address, cut)
             make_room(self._cache, self._config.match.cache_size)
             self._cache[key] = cached
         return list(cached)
@@ -116,25 +121,34 @@ class ScreeningMatcher:
 
     # -- scoring -------------------------------------------------------------------
 
-    def _match(self, name: str, country: str | None, address: str | None, cut: float) -> tuple[ScreeningMatch, ...]:
-        # Nearly every name on trade documents shares no word with any listed name. It is
-        # found once, whatever the country and address written with it (they only adjust
-        # a candidate's score), and stays so across list updates that add nothing it
-        # looks up (ListIndex.still_unlike_any).
-        known = self._unlike_any.get(name)
+    def _candidates(self, query: MatchName) -> dict[str, set[int]]:
+        """Listed names worth scoring against ``query``: none for nearly every name.
+
+        Nearly every name on trade documents shares no word with any listed name. That
+        is found once per wording (its screening words: every spelling of a name, and
+        any country or address written with it, share the answer) and stays so across
+        list updates that add nothing it looks up (``ListIndex.still_unlike_any``).
+        """
+        known = self._unlike_any.get(query.tokens)
         if known is not None:
             generation, lookups = known
+            if generation == self._index.generation:
+                return {}
             if self._index.still_unlike_any(lookups, generation):
-                self._unlike_any[name] = (self._index.generation, lookups)
-                return ()
-            del self._unlike_any[name]
-        query = match_name(name, self._config.words)
-        lookups = probe(query)
+                self._unlike_any[query.tokens] = (self._index.generation, lookups)
+                return {}
+            del self._unlike_any[query.tokens]
+        else:
+            lookups = probe(query)
         candidates = self._index.candidates(lookups)
         if not candidates:
             make_room(self._unlike_any, self._config.match.cache_size)
-            self._unlike_any[name] = (self._index.generation, lookups)
-            return ()
+            self._unlike_any[query.tokens] = (self._index.generation, lookups)
+        return candidates
+
+    def _scored(self, query: MatchName, candidates: dict[str, set[int]], country: str | None, address: str | None,
+                cut: float) -> tuple[ScreeningMatch, ...]:
+        name = query.text
         query_units = units(query.tokens)
         query_weights = [self._index.weight(token, kind) for token, kind in zip(query.tokens, query.kinds)]
         matches = []
