@@ -6,7 +6,8 @@ conclusion is a pure function of a few facts, so it is computed once and then lo
 
 * ``screen``: the party's name and address matches, a function of its id, its name as
   typed, its registry record (the record's event id: a registry change elsewhere keeps
-  the answer) and the list's version.
+  the answer) and the list's version. The registry record's own names are screened once
+  per record, not again with every spelling of the party on a document.
 * ``owners``: its listed owners, a function of the ownership chain and the parents'
   matches, so of the whole registry's version and the list's version.
 * ``verdict``: both at once per (id, name, country, address) as typed on a document,
@@ -33,6 +34,7 @@ __all__ = ["PartyScreener", "Verdict", "NOTHING", "Typed", "VerdictKey"]
 
 Typed = tuple[str, str, str | None]  # (name, country, address) as written
 VerdictKey = tuple[str, str, str, str | None]  # (entity id, name, country, address)
+_Screened = tuple[list[ScreeningMatch], tuple[AddressMatch, ...]]  # one name's matches and address hits
 
 
 class Verdict(NamedTuple):
@@ -60,6 +62,7 @@ class PartyScreener:
         self.verdicts: dict[VerdictKey, Verdict] = {}
         self._screened: dict[tuple[str, Typed | None, str | None], tuple[dict[str, ScreeningMatch],
                                                                          dict[str, AddressMatch]]] = {}
+        self._by_record: dict[tuple[str, str], tuple[_Screened, ...]] = {}
         self._owners: dict[str, list[ListedOwner]] = {}
         self._list: Any = None
         self._thresholds: Any = None
@@ -91,6 +94,7 @@ class PartyScreener:
             self._list_version = screening.version
             self._addresses.sync(screening)
             self._screened.clear()
+            self._by_record.clear()
             self._registry_version = None  # owners and verdicts rest on the matches too
         if self._registry_version != registry_version:
             self._registry_version = registry_version
@@ -107,35 +111,48 @@ class PartyScreener:
         self.verdicts[key] = found
         return found
 
-    def _names(self, pid: str, typed: Typed | None, ref: Any) -> list[Typed]:
-        """What to screen: the name as written, then the registry's legal name and aliases."""
-        names: list[Typed] = [typed] if typed is not None else []
-        entity = ref.registry.get(pid)
-        if entity is not None:
-            names.append((entity.name, entity.country, entity.address))
-            names.extend((alias, entity.country, entity.address) for alias in entity.aliases or ())
-        return list(dict.fromkeys(names))
-
     def screen(self, pid: str, typed: Typed | None, ref: Any) -> tuple[dict[str, ScreeningMatch],
                                                                         dict[str, AddressMatch]]:
-        """Best name match and best address match per listed entry over the party's names
-        (an entry matched by name is not repeated by address)."""
+        """Best name match and best address match per listed entry over the party's names:
+        the name as written, then the registry's legal name and aliases (an entry matched
+        by name is not repeated by address)."""
         entity = ref.registry.get(pid)
         key = (pid, typed, entity.event_id if entity is not None else None)
         found = self._screened.get(key)
         if found is None:
+            parts = self._registered(pid, entity)
+            if typed is not None:
+                parts = (self._screen_one(typed), *parts)
             names: dict[str, ScreeningMatch] = {}
             addresses: dict[str, AddressMatch] = {}
-            for name, country, address in self._names(pid, typed, ref):
-                for match in self._matcher.match(name, country, address, threshold=self._cut):
+            for matches, hits in parts:
+                for match in matches:
                     if match.entry_id not in names or match.score > names[match.entry_id].score:
                         names[match.entry_id] = match
-                for hit in self._addresses.match(address, country):
+                for hit in hits:
                     if hit.entry_id not in addresses or hit.score > addresses[hit.entry_id].score:
                         addresses[hit.entry_id] = hit
             found = (names, {entry_id: hit for entry_id, hit in addresses.items() if entry_id not in names})
             make_room(self._screened, self._cache_size)
             self._screened[key] = found
+        return found
+
+    def _screen_one(self, typed: Typed) -> _Screened:
+        name, country, address = typed
+        return self._matcher.match(name, country, address, threshold=self._cut), self._addresses.match(address, country)
+
+    def _registered(self, pid: str, entity: Any) -> tuple[_Screened, ...]:
+        """The registry record's legal name and aliases, screened; memoised per record,
+        since every spelling of the party on a document is screened with them."""
+        if entity is None:
+            return ()
+        key = (pid, entity.event_id)
+        found = self._by_record.get(key)
+        if found is None:
+            names = (entity.name, *(entity.aliases or ()))
+            found = tuple(self._screen_one((name, entity.country, entity.address)) for name in dict.fromkeys(names))
+            make_room(self._by_record, self._cache_size)
+            self._by_record[key] = found
         return found
 
     def owners(self, pid: str, ref: Any) -> list[ListedOwner]:
