@@ -150,7 +150,8 @@ class PartyScreener:
         found = self._by_record.get(key)
         if found is None:
             names = (entity.name, *(entity.aliases or ()))
-            found = tuple(self._screen_one((name, entity.country, entity.address)) for name in dict.fromkeys(names))
+            screened = (self._screen_one((name, entity.country, entity.address)) for name in dict.fromkeys(names))
+            found = tuple(part for part in screened if part[0] or part[1])  # nearly always none: ()
             make_room(self._by_record, self._cache_size)
             self._by_record[key] = found
         return found
