@@ -5,7 +5,8 @@ a year, and a busy simulation has millions of party-days (1.4M in anomaly at the
 events of the 10M file). As lists of Python integers a bucket took ~290 bytes in anomaly
 (22 counters) and ~200 in over-ordering (5); here the day and the counts take 32 bits
 each and the US-dollar sums 64: 96 and 28 bytes. Most of anomaly's counters are zero (3.2
-of 21 a bucket on that file), which a sparser layout could exploit further.
+of 21 a bucket on that file) because a party uses a few of them, so its layout is sparse:
+a party's buckets keep the columns it has used.
 
 A counter stops at its type's limit (2^31-1 for counts, 2^63-1 for dollars) instead of
 growing without bound: ``add`` returns what it added, so the caller's running totals stay
@@ -15,7 +16,7 @@ equal to the sums of the buckets. Only absurd declarations come near either limi
 from __future__ import annotations
 
 from array import array
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = ["BucketLayout", "DayBuckets"]
 
@@ -24,20 +25,61 @@ _WIDE_MAX = (1 << 63) - 1
 
 
 class BucketLayout:
-    """A bucket's columns: column 0 is the day; ``wide`` are the columns that need 64 bits."""
+    """A bucket's columns: column 0 is the day; ``wide`` are the columns that need 64 bits.
 
-    __slots__ = ("width", "cells", "narrow", "wide", "_zeros_narrow", "_zeros_wide")
+    A *sparse* layout's buckets keep only the columns a party has used: each party uses a
+    few counters of many (a buyer's orders, a forwarder's legs), so its buckets start with
+    the day alone and take a column on its first non-zero amount (:meth:`with_column`).
+    Columns they do not keep read as zero. The layouts of one sparse family are shared.
+    """
 
-    def __init__(self, width: int, wide: Sequence[int]) -> None:
+    __slots__ = ("width", "wide_columns", "sparse", "present", "cells", "kept", "narrow", "wide", "_zeros_narrow",
+                 "_zeros_wide", "_family", "_wider")
+
+    def __init__(self, width: int, wide: Sequence[int], *, sparse: bool = False,
+                 present: Iterable[int] | None = None, _family: dict | None = None) -> None:
         if 0 in wide:
             raise ValueError("the day column is a narrow one")
         self.width = width
-        narrow = [column for column in range(width) if column not in wide]
-        self.narrow, self.wide = len(narrow), len(wide)
-        #: column -> (is wide, position in its array's row)
-        self.cells = [(True, list(wide).index(c)) if c in wide else (False, narrow.index(c)) for c in range(width)]
+        self.wide_columns = tuple(wide)
+        self.sparse = sparse
+        kept = range(width) if present is None else sorted({0, *present})
+        self.present = frozenset(kept)
+        narrow = [column for column in kept if column not in wide]
+        wides = [column for column in kept if column in wide]
+        self.narrow, self.wide = len(narrow), len(wides)
+        #: column -> (is wide, position in its array's row), or None for a column not kept
+        self.cells: list[tuple[bool, int] | None] = [
+            (True, wides.index(c)) if c in wides else (False, narrow.index(c)) if c in narrow else None
+            for c in range(width)
+        ]
+        #: (column, is wide, position) of each column kept
+        self.kept = [(c, *cell) for c, cell in enumerate(self.cells) if cell is not None]
+        self._wider: dict[int, BucketLayout] = {}  # with_column's answers
         self._zeros_narrow = array("i", bytes(4 * self.narrow))
         self._zeros_wide = array("q", bytes(8 * self.wide))
+        self._family: dict[frozenset[int], BucketLayout] = {} if _family is None else _family
+        self._family.setdefault(self.present, self)
+
+    @property
+    def empty(self) -> BucketLayout:
+        """The layout new buckets start with: the day alone when sparse, else this one."""
+        return self.keeping(()) if self.sparse else self
+
+    def keeping(self, columns: Iterable[int]) -> BucketLayout:
+        """The layout of this family that keeps the day and ``columns`` (shared)."""
+        present = frozenset({0, *columns})
+        found = self._family.get(present)
+        if found is None:
+            found = BucketLayout(self.width, self.wide_columns, sparse=self.sparse, present=present,
+                                 _family=self._family)
+        return found
+
+    def with_column(self, column: int) -> BucketLayout:
+        found = self._wider.get(column)
+        if found is None:
+            found = self._wider[column] = self.keeping(self.present | {column})
+        return found
 
 
 class DayBuckets:
@@ -46,7 +88,7 @@ class DayBuckets:
     __slots__ = ("layout", "_narrow", "_wide")
 
     def __init__(self, layout: BucketLayout) -> None:
-        self.layout = layout
+        self.layout = layout.empty
         self._narrow = array("i")
         self._wide = array("q")
 
@@ -58,13 +100,23 @@ class DayBuckets:
 
     def get(self, i: int, column: int) -> int:
         layout = self.layout
-        wide, at = layout.cells[column]
+        cell = layout.cells[column]
+        if cell is None:
+            return 0
+        wide, at = cell
         return self._wide[i * layout.wide + at] if wide else self._narrow[i * layout.narrow + at]
 
     def add(self, i: int, column: int, amount: int) -> int:
         """Add ``amount`` (>= 0) to a counter, up to its limit; returns what was added."""
         layout = self.layout
-        wide, at = layout.cells[column]
+        cell = layout.cells[column]
+        if cell is None:
+            if not amount:
+                return 0
+            self._relayout(layout.with_column(column))
+            layout = self.layout
+            cell = layout.cells[column]
+        wide, at = cell
         if wide:
             values, at, limit = self._wide, i * layout.wide + at, _WIDE_MAX
         else:
@@ -73,6 +125,23 @@ class DayBuckets:
             amount = limit - values[at]
         values[at] += amount
         return amount
+
+    def _relayout(self, layout: BucketLayout) -> None:
+        """Move every bucket to ``layout`` (which keeps at least this one's columns)."""
+        old, count = self.layout, len(self)
+        if not count:
+            self.layout = layout
+            return
+        narrow = array("i", bytes(4 * layout.narrow * count))
+        wide = array("q", bytes(8 * layout.wide * count))
+        cells = layout.cells
+        for column, is_wide, at in old.kept:
+            to = cells[column][1]
+            if is_wide:
+                wide[to :: layout.wide] = self._wide[at :: old.wide]
+            else:
+                narrow[to :: layout.narrow] = self._narrow[at :: old.narrow]
+        self.layout, self._narrow, self._wide = layout, narrow, wide
 
     def insert(self, i: int, day: int) -> None:
         """An empty bucket for ``day`` at position ``i`` (``len(self)`` to append)."""
@@ -95,14 +164,20 @@ class DayBuckets:
     def column(self, column: int, start: int = 0) -> list[int]:
         """One column of buckets ``start`` onwards."""
         layout = self.layout
-        wide, at = layout.cells[column]
+        cell = layout.cells[column]
+        if cell is None:
+            return [0] * max(0, len(self) - start)
+        wide, at = cell
         if wide:
             return self._wide[start * layout.wide + at :: layout.wide].tolist()
         return self._narrow[start * layout.narrow + at :: layout.narrow].tolist()
 
     def column_sum(self, column: int, start: int = 0) -> int:
         layout = self.layout
-        wide, at = layout.cells[column]
+        cell = layout.cells[column]
+        if cell is None:
+            return 0
+        wide, at = cell
         if wide:
             return sum(self._wide[start * layout.wide + at :: layout.wide])
         return sum(self._narrow[start * layout.narrow + at :: layout.narrow])
@@ -110,14 +185,20 @@ class DayBuckets:
     @classmethod
     def from_columns(cls, layout: BucketLayout, columns: Sequence[Sequence[int]]) -> DayBuckets:
         """Buckets from ``layout.width`` equally long columns (days first); ``ValueError``
-        when a value does not fit its column."""
+        when a value does not fit its column. A sparse layout keeps the non-zero columns."""
+        if layout.sparse:
+            layout = layout.keeping(c for c, values in enumerate(columns) if any(values))
         buckets = cls(layout)
+        buckets.layout = layout
         count = len(columns[0]) if columns else 0
         buckets._narrow = array("i", bytes(4 * layout.narrow * count))
         buckets._wide = array("q", bytes(8 * layout.wide * count))
         try:
             for column, values in enumerate(columns):
-                wide, at = layout.cells[column]
+                cell = layout.cells[column]
+                if cell is None:
+                    continue
+                wide, at = cell
                 if wide:
                     buckets._wide[at :: layout.wide] = array("q", values)
                 else:
@@ -135,8 +216,11 @@ class DayBuckets:
         return [self.row(i) for i in range(len(self))]
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, DayBuckets) and self.layout is other.layout and self._narrow == other._narrow
-                and self._wide == other._wide)
+        if not isinstance(other, DayBuckets) or self.layout._family is not other.layout._family:
+            return False
+        if self.layout is other.layout:
+            return self._narrow == other._narrow and self._wide == other._wide
+        return self.rows() == other.rows()  # a kept column may be all zeros on one side
 
     def __repr__(self) -> str:
         return f"DayBuckets({self.rows()!r})"

@@ -102,7 +102,7 @@ _GROUP_OF = {kind: group for group, kinds in BUSINESS_GROUPS.items() for kind in
 _WIDTH = 22
 #: Buckets are kept in flat arrays (``detectors.buckets.DayBuckets``): the day and the counts in 32
 #: bits, the US-dollar sums in 64.
-_LAYOUT = BucketLayout(_WIDTH, wide=(_ORD_VAL, _IN_VAL))
+_LAYOUT = BucketLayout(_WIDTH, wide=(_ORD_VAL, _IN_VAL), sparse=True)  # a party uses a few counters
 
 
 @dataclass(frozen=True, slots=True)
