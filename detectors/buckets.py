@@ -55,7 +55,7 @@ class BucketLayout:
         ]
         #: (column, is wide, position) of each column kept
         self.kept = [(c, *cell) for c, cell in enumerate(self.cells) if cell is not None]
-        self._wider: dict[int, BucketLayout] = {}  # with_column's answers
+        self._wider: dict[int | tuple[int, ...], BucketLayout] = {}  # answers of with_column and keep
         self._zeros_narrow = array("i", bytes(4 * self.narrow))
         self._zeros_wide = array("q", bytes(8 * self.wide))
         self._family: dict[frozenset[int], BucketLayout] = {} if _family is None else _family
@@ -125,6 +125,18 @@ class DayBuckets:
             amount = limit - values[at]
         values[at] += amount
         return amount
+
+    def keep(self, columns: Iterable[int]) -> None:
+        """Keep ``columns`` from now on (a sparse layout takes them in one move, where adding
+        to each in turn would move every bucket once per column)."""
+        current = self.layout
+        if current.sparse:
+            columns = tuple(columns)
+            layout = current._wider.get(columns)
+            if layout is None:
+                layout = current._wider[columns] = current.keeping(current.present.union(columns))
+            if layout is not current:
+                self._relayout(layout)
 
     def _relayout(self, layout: BucketLayout) -> None:
         """Move every bucket to ``layout`` (which keeps at least this one's columns)."""

@@ -283,6 +283,11 @@ class _Party:
                 self.add(day, slot, amount)
             return
         buckets = self.buckets
+        cells = buckets.layout.cells
+        for slot, _ in increments:
+            if cells[slot] is None:  # columns new to the party: take the record's in one move
+                buckets.keep([slot for slot, _ in increments])
+                break
         i = len(buckets) - 1
         if i < 0 or buckets.day(i) != day:
             i += 1

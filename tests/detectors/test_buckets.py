@@ -77,3 +77,5 @@ def test_a_sparse_bucket_starts_with_the_day_alone_and_layouts_are_shared():
     a.add(0, 3, 5)
     b.add(0, 3, 9)
     assert a.layout is b.layout and a.rows() == [[7, 0, 0, 5, 0]] and a.get(0, 2) == 0
+    a.keep([1, 4])
+    assert a.layout.present == {0, 1, 3, 4} and a.rows() == [[7, 0, 0, 5, 0]]
