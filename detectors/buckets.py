@@ -184,15 +184,17 @@ class DayBuckets:
             return self._wide[start * layout.wide + at :: layout.wide].tolist()
         return self._narrow[start * layout.narrow + at :: layout.narrow].tolist()
 
-    def column_sum(self, column: int, start: int = 0) -> int:
+    def column_sum(self, column: int, start: int = 0, end: int | None = None) -> int:
+        """The sum of one column over buckets ``start`` to ``end`` (excluded; the last when None)."""
         layout = self.layout
         cell = layout.cells[column]
-        if cell is None:
+        end = len(self) if end is None else end
+        if cell is None or end <= start:
             return 0
         wide, at = cell
         if wide:
-            return sum(self._wide[start * layout.wide + at :: layout.wide])
-        return sum(self._narrow[start * layout.narrow + at :: layout.narrow])
+            return sum(self._wide[start * layout.wide + at : end * layout.wide : layout.wide])
+        return sum(self._narrow[start * layout.narrow + at : end * layout.narrow : layout.narrow])
 
     @classmethod
     def from_columns(cls, layout: BucketLayout, columns: Sequence[Sequence[int]]) -> DayBuckets:

@@ -16,7 +16,8 @@ Every controlled record asks several "how much since day N" questions (the year 
 capacity, the last weeks for a burst, each group member's year), so a window keeps
 running totals beside its buckets: any span is the difference of two of them, found by
 bisection, instead of a walk over up to a year of buckets. They are derived (rebuilt
-when needed, never stored) and exact, the amounts being integers.
+when needed, never stored) and exact, the amounts being integers, and kept in 64-bit
+arrays; a window whose sums outgrow 64 bits adds up its buckets instead.
 """
 
 from __future__ import annotations
@@ -24,7 +25,8 @@ from __future__ import annotations
 import datetime as dt
 from bisect import bisect_left
 from dataclasses import dataclass, field
-from operator import itemgetter
+from array import array
+from collections.abc import Sequence
 from typing import Any, NamedTuple
 
 from detectors.buckets import BucketLayout, DayBuckets
@@ -38,7 +40,6 @@ _WIDTH = 5
 #: Buckets are kept in flat arrays (``detectors.buckets.DayBuckets``): the day and the
 #: accelerators in 32 bits, the US-dollar sums in 64.
 _LAYOUT = BucketLayout(_WIDTH, wide=(_OV, _RV))
-_day_key = itemgetter(_DAY)
 
 
 def day_of(moment: dt.datetime) -> int:
@@ -91,11 +92,9 @@ class PartyWindow:
     business_type: str | None = None
     buckets: DayBuckets = field(default_factory=lambda: DayBuckets(_LAYOUT))  # in day order
     evidence: list[list[Any]] = field(default_factory=list)  # [day, event_id], oldest first
-    # Running totals (derived, never stored): ``_totals[i]`` is ``[day of bucket i, then
-    # the sums of buckets[0..i]]`` on top of ``_base``, the sums of buckets pruned away.
-    # ``None`` until asked, and again after a late day lands before the last bucket.
-    _totals: list[list[int]] | None = field(default=None, repr=False, compare=False)
-    _base: list[int] = field(default_factory=lambda: [0, 0, 0, 0, 0], repr=False, compare=False)
+    # Running totals (derived, never stored; ``_RunningTotals``): ``None`` until asked, and
+    # again after a late day lands before the last bucket or a sum outgrows 64 bits.
+    _totals: _RunningTotals | None = field(default=None, repr=False, compare=False)
 
     def add(self, day: int, accelerators: int, value_usd: int, *, received: bool) -> None:
         """Add to ``day``'s bucket (records arrive in time order, so this appends or merges)."""
@@ -107,9 +106,11 @@ class PartyWindow:
         accelerators = buckets.add(i, a, accelerators)  # what fits
         value_usd = buckets.add(i, v, value_usd)
         totals = self._totals
-        if totals is not None:  # then ``bucket`` is the last one, ``totals[-1]`` its running totals
-            totals[-1][a] += accelerators
-            totals[-1][v] += value_usd
+        if totals is not None:  # then bucket ``i`` is the last one, and so is its row of totals
+            try:
+                totals.add_to_last(a, accelerators, v, value_usd)
+            except OverflowError:
+                self._totals = None
 
     def _open(self, day: int) -> int:
         """The position of the bucket of a day other than the last bucket's: a new last
@@ -126,8 +127,7 @@ class PartyWindow:
         totals = self._totals
         if totals is not None:
             if position == len(buckets) - 1:
-                previous = totals[-1] if totals else self._base
-                totals.append([day, *previous[_OA:]])  # the bucket is empty so far
+                totals.append(day)  # the bucket is empty so far
             else:
                 self._totals = None
         return position
@@ -145,32 +145,32 @@ class PartyWindow:
 
     def intake(self, since_day: int, until_day: int | None = None) -> Intake:
         """What was ordered and received on days in ``[since_day, until_day)`` (open-ended when None)."""
-        totals = self._running_totals()
-        if not totals or (until_day is not None and until_day <= since_day):
+        if not len(self.buckets) or (until_day is not None and until_day <= since_day):
             return Intake()
-        start = self._totals_before(since_day)
-        end = totals[-1] if until_day is None else self._totals_before(until_day)
-        return Intake(end[_OA] - start[_OA], end[_OV] - start[_OV], end[_RA] - start[_RA], end[_RV] - start[_RV])
+        totals = self._running_totals()
+        if totals is None:  # sums beyond 64 bits: add up the buckets in the span instead
+            return self._summed(since_day, until_day)
+        start = totals.before(since_day)
+        end = totals.last() if until_day is None else totals.before(until_day)
+        return Intake(end[0] - start[0], end[1] - start[1], end[2] - start[2], end[3] - start[3])
 
-    def _running_totals(self) -> list[list[int]]:
-        """``_totals``, counted afresh from the buckets when they are not current."""
+    def _running_totals(self) -> _RunningTotals | None:
+        """``_totals``, counted afresh from the buckets when they are not current (``None``
+        when a sum does not fit in 64 bits)."""
         totals = self._totals
         if totals is None:
-            running = self._base = [0, 0, 0, 0, 0]
-            totals = self._totals = []
-            for bucket in self.buckets.rows():
-                running = [bucket[_DAY], running[_OA] + bucket[_OA], running[_OV] + bucket[_OV],
-                           running[_RA] + bucket[_RA], running[_RV] + bucket[_RV]]
-                totals.append(running)
+            try:
+                totals = self._totals = _RunningTotals.of(self.buckets)
+            except OverflowError:
+                return None
         return totals
 
-    def _totals_before(self, day: int) -> list[int]:
-        """Running totals of the buckets before ``day`` (``_totals`` must be current)."""
-        totals = self._totals
-        assert totals is not None
-        if not totals or totals[0][_DAY] >= day:
-            return self._base
-        return totals[bisect_left(totals, day, key=_day_key) - 1]
+    def _summed(self, since_day: int, until_day: int | None) -> Intake:
+        buckets = self.buckets
+        days = buckets.column(_DAY)
+        start = bisect_left(days, since_day)
+        end = len(days) if until_day is None else bisect_left(days, until_day)
+        return Intake(*(buckets.column_sum(column, start, end) for column in (_OA, _OV, _RA, _RV)))
 
     def earliest_day(self) -> int:
         """The oldest day the window holds: its last day, its first bucket's, its oldest
@@ -193,8 +193,7 @@ class PartyWindow:
         if len(buckets) and buckets.day(0) < before_day:
             drop = bisect_left(buckets.column(_DAY), before_day)  # buckets are in day order
             if self._totals is not None:
-                self._base = self._totals[drop - 1]
-                del self._totals[:drop]
+                self._totals.drop(drop)
             buckets.drop(drop)
         if self.evidence and self.evidence[0][0] < before_day:
             self.evidence = [e for e in self.evidence if e[0] >= before_day]
@@ -222,3 +221,59 @@ class PartyWindow:
             buckets=buckets,
             evidence=[[int(d), str(e)] for d, e in state.get("e", ())],
         )
+
+
+class _RunningTotals:
+    """A window's running totals, flat: ``days[i]`` is bucket ``i``'s day and ``sums[4i:4i+4]``
+    the sums of buckets ``0..i`` (ordered accelerators, ordered value, received
+    accelerators, received value) on top of ``base``, the sums of the buckets pruned away.
+
+    In 64-bit integers: ~36 bytes a bucket, where a list of Python integers took ~250.
+    Raises ``OverflowError`` where a sum would not fit (only absurd declarations come
+    near): the window then sums its buckets instead (``PartyWindow._summed``).
+    """
+
+    __slots__ = ("days", "sums", "base")
+
+    def __init__(self) -> None:
+        self.days = array("i")
+        self.sums = array("q")
+        self.base: tuple[int, int, int, int] = (0, 0, 0, 0)
+
+    @classmethod
+    def of(cls, buckets: DayBuckets) -> _RunningTotals:
+        totals = cls()
+        running = [0, 0, 0, 0]
+        for bucket in buckets.rows():
+            running = [running[0] + bucket[_OA], running[1] + bucket[_OV], running[2] + bucket[_RA],
+                       running[3] + bucket[_RV]]
+            totals.days.append(bucket[_DAY])
+            totals.sums.extend(running)
+        return totals
+
+    def append(self, day: int) -> None:
+        """Totals for a new, empty last bucket."""
+        last = self.last()
+        self.days.append(day)
+        self.sums.extend(last)
+
+    def add_to_last(self, a: int, accelerators: int, v: int, value_usd: int) -> None:
+        """Add to the last bucket's totals; ``a``, ``v``: the bucket columns added to."""
+        end = len(self.sums) - 5  # column c of the last row is at end + c
+        self.sums[end + a] += accelerators
+        self.sums[end + v] += value_usd
+
+    def last(self) -> Sequence[int]:
+        return self.sums[-4:] if self.days else self.base
+
+    def before(self, day: int) -> Sequence[int]:
+        """Totals of the buckets before ``day``."""
+        i = bisect_left(self.days, day)
+        return self.sums[4 * i - 4 : 4 * i] if i else self.base
+
+    def drop(self, count: int) -> None:
+        """Forget the first ``count`` rows; their last becomes the base."""
+        if count:
+            self.base = tuple(self.sums[4 * count - 4 : 4 * count])  # type: ignore[assignment]
+            del self.days[:count]
+            del self.sums[: 4 * count]

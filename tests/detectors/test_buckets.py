@@ -27,6 +27,7 @@ def test_buckets_hold_rows_through_inserts_and_drops(layout, rows, position, day
     assert [buckets.day(i) for i in range(len(rows))] == [row[0] for row in rows]
     assert all(buckets.column(c) == [row[c] for row in rows] for c in range(5))
     assert all(buckets.column_sum(c, 1) == sum(row[c] for row in rows[1:]) for c in range(5))
+    assert all(buckets.column_sum(c, 1, position) == sum(row[c] for row in rows[1:position]) for c in range(5))
     buckets.drop(dropped)
     assert buckets.rows() == rows[dropped:]
     assert buckets == DayBuckets.from_rows(layout, rows[dropped:])

@@ -65,8 +65,8 @@ def test_intake_equals_summing_the_buckets(steps):
 
 
 def test_an_amount_stops_at_its_limit_with_its_running_totals():
-    """Dollars at 2^63-1, accelerators at 2^31-1 a party-day; the running totals (Python
-    integers) sum what the buckets hold."""
+    """Dollars at 2^63-1, accelerators at 2^31-1 a party-day; the intake sums what the
+    buckets hold, also where that outgrows the 64-bit running totals."""
     window = PartyWindow(first_day=100, last_day=100)
     window.add(100, 8, 2**63 - 10, received=False)
     assert window.intake(0).ordered_value == 2**63 - 10  # running totals now kept
