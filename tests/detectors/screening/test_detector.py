@@ -103,6 +103,26 @@ def test_registered_party_is_screened_by_its_registry_names_too() -> None:
     assert engine.alerts() == []
 
 
+def test_registry_names_are_screened_once_per_record_whatever_the_spelling_on_documents(monkeypatch) -> None:
+    # Every spelling of a registered party on a document is screened with the record's
+    # own names; those are screened once for the record, and again only for a new record.
+    from detectors.screening import ScreeningMatcher
+
+    screened: list[str] = []
+    match = ScreeningMatcher.match
+    monkeypatch.setattr(ScreeningMatcher, "match", lambda self, name, *args, **kwargs: screened.append(name)
+                        or match(self, name, *args, **kwargs))
+    harbor = entity("ent-harbor", "Cloud Harbor Ltd", country="CN", aliases=["Zhongke Shuguang"])
+    spellings = ["Cloud Harbor", "CLOUD HARBOR LTD.", "Cloud Harbour"]
+    orders = [order(f"o{i}", 10 + i, buyer=party(name, "CN", entity_id="ent-harbor")) for i, name in enumerate(spellings)]
+    renamed = entity("ent-harbor", "Cloud Harbor Holdings", country="CN", aliases=["Zhongke Shuguang"], day=20)
+    engine, _ = run([*LIST, harbor, *orders, renamed, order("o9", 30, buyer=party("Cloud Harbor", "CN",
+                                                                                     entity_id="ent-harbor"))])
+    assert screened.count("Zhongke Shuguang") == 2  # the first record, then the renamed one
+    assert screened.count("Cloud Harbor Ltd") == 1 and screened.count("Cloud Harbor Holdings") == 1
+    assert {a.details["matched_alias"] for a in engine.alerts()} == {"Zhongke Shuguang"}
+
+
 # -- LISTED_PARTY_ADDRESS ---------------------------------------------------------------
 
 NSCC = listed("nscc-wuxi-addr", "National Supercomputing Center Wuxi", address="1 Yinbai Road, Binhu District",

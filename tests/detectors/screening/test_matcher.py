@@ -162,3 +162,18 @@ def test_empty_and_odd_input(matcher) -> None:
     assert matcher.match("   ...  ") == []
     assert matcher.match("x" * 300) == []
     assert ScreeningMatcher(ScreeningList()).match("Inspur Group") == []
+
+
+def test_a_name_sharing_no_word_with_the_list_is_searched_once_per_wording(monkeypatch) -> None:
+    # Trade documents spell one name several ways, with several addresses; none of that
+    # can make a name with no candidate match, so the search runs once for all of them.
+    matcher = ScreeningMatcher(fixture_list())
+    searched: list[object] = []
+    search = type(matcher._index).candidates
+    monkeypatch.setattr(type(matcher._index), "candidates", lambda index, lookups: searched.append(lookups)
+                        or search(index, lookups))
+    spellings = [("Harbour Lane Trading Pte Ltd", "SG", None), ("HARBOUR LANE TRADING PTE. LTD.", "SG", "1 Quay St"),
+                 ("harbour lane trading", "MY", None)]
+    assert all(matcher.match(*spelling) == [] for spelling in spellings)
+    assert len(searched) == 1
+    assert top(matcher, "Inspur Group") == "inspur" and top(matcher, "INSPUR GROUP CO., LTD.") == "inspur"
