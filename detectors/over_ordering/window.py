@@ -23,10 +23,10 @@ arrays; a window whose sums outgrow 64 bits adds up its buckets instead.
 from __future__ import annotations
 
 import datetime as dt
-from bisect import bisect_left
-from dataclasses import dataclass, field
 from array import array
+from bisect import bisect_left
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from detectors.buckets import BucketLayout, DayBuckets
