@@ -29,7 +29,7 @@ class BucketLayout:
 
     A *sparse* layout's buckets keep only the columns a party has used: each party uses a
     few counters of many (a buyer's orders, a forwarder's legs), so its buckets start with
-    the day alone and take a column on its first non-zero amount (:meth:`with_column`).
+    the day alone and take a column on its first non-zero amount (:meth:`widened`).
     Columns they do not keep read as zero. The layouts of one sparse family are shared.
     """
 
@@ -55,7 +55,7 @@ class BucketLayout:
         ]
         #: (column, is wide, position) of each column kept
         self.kept = [(c, *cell) for c, cell in enumerate(self.cells) if cell is not None]
-        self._wider: dict[int | tuple[int, ...], BucketLayout] = {}  # answers of with_column and keep
+        self._wider: dict[tuple[int, ...], BucketLayout] = {}  # widened's answers
         self._zeros_narrow = array("i", bytes(4 * self.narrow))
         self._zeros_wide = array("q", bytes(8 * self.wide))
         self._family: dict[frozenset[int], BucketLayout] = {} if _family is None else _family
@@ -75,10 +75,12 @@ class BucketLayout:
                                  _family=self._family)
         return found
 
-    def with_column(self, column: int) -> BucketLayout:
-        found = self._wider.get(column)
+    def widened(self, columns: tuple[int, ...]) -> BucketLayout:
+        """The layout of this family that keeps this one's columns and ``columns`` (memoised:
+        a party's buckets widen the same few ways again and again)."""
+        found = self._wider.get(columns)
         if found is None:
-            found = self._wider[column] = self.keeping(self.present | {column})
+            found = self._wider[columns] = self.keeping(self.present.union(columns))
         return found
 
 
@@ -113,7 +115,7 @@ class DayBuckets:
         if cell is None:
             if not amount:
                 return 0
-            self._relayout(layout.with_column(column))
+            self._relayout(layout.widened((column,)))
             layout = self.layout
             cell = layout.cells[column]
         wide, at = cell
@@ -129,13 +131,9 @@ class DayBuckets:
     def keep(self, columns: Iterable[int]) -> None:
         """Keep ``columns`` from now on (a sparse layout takes them in one move, where adding
         to each in turn would move every bucket once per column)."""
-        current = self.layout
-        if current.sparse:
-            columns = tuple(columns)
-            layout = current._wider.get(columns)
-            if layout is None:
-                layout = current._wider[columns] = current.keeping(current.present.union(columns))
-            if layout is not current:
+        if self.layout.sparse:
+            layout = self.layout.widened(tuple(columns))
+            if layout is not self.layout:
                 self._relayout(layout)
 
     def _relayout(self, layout: BucketLayout) -> None:
