@@ -25,7 +25,7 @@ from typing import Any, Protocol
 
 from detectors.alerts import AlertBook, Finding
 from detectors.engine.context import Reference
-from detectors.engine.records import TradeRecord
+from detectors.engine.records import EventOrdered, TradeRecord
 from detectors.engine.seen import SeenIds
 from detectors.engine.shared import SharedRecords
 from schemas import Alert, Entity, Event, Order, ScreeningEntry, Shipment
@@ -200,6 +200,7 @@ class Engine:
             change.screening = True
 
     def _observe(self, records: list[TradeRecord]) -> list[Finding]:
+        records = EventOrdered(records)  # built from events ``_run`` sorted
         findings: list[Finding] = []
         for detector in self.detectors:
             findings.extend(detector.observe(records, self.reference))

@@ -22,7 +22,10 @@ import msgspec
 from detectors.reference import Catalogue, Product
 from schemas import Entity, Item, Line, Order, Party, Shipment, SubjectParty
 
-__all__ = ["PartyRef", "LineRecord", "OrderRecord", "ShipmentRecord", "TradeRecord", "classify_line", "in_event_order"]
+__all__ = [
+    "PartyRef", "LineRecord", "OrderRecord", "ShipmentRecord", "TradeRecord", "EventOrdered", "classify_line",
+    "in_event_order",
+]
 
 
 class PartyRef(msgspec.Struct, frozen=True, gc=False):
@@ -125,13 +128,29 @@ TradeRecord = OrderRecord | ShipmentRecord
 _EVENT_ORDER = operator.attrgetter("event.event_time", "event.event_id")
 
 
+class EventOrdered(tuple[TradeRecord, ...]):
+    """Records the engine has put in (event time, event id) order: ``in_event_order``
+    passes them through unchecked.
+
+    The engine sorts every micro-batch before it builds records, and each of the five
+    families used to check that order again: 3% of a replay's time late in a 10M-event
+    history, where same-second neighbours are common and their ids are compared. A tuple,
+    so the order cannot change after the engine vouched for it.
+    """
+
+    __slots__ = ()
+
+
 def in_event_order(records: Sequence[TradeRecord]) -> Sequence[TradeRecord]:
     """``records`` in (event time, event id) order, the order every detector decides in.
 
-    The engine passes them so already, and checking costs a fraction of sorting with a
+    The engine passes them so already (``EventOrdered``); other callers (tests, tools)
+    may pass any order and get them sorted. Checking costs a fraction of sorting with a
     key (times compared in C without a key per record, ids only where neighbours share a
-    time); other callers (tests, tools) may pass any order and get them sorted.
+    time).
     """
+    if type(records) is EventOrdered:
+        return records
     times = [record.event.event_time for record in records]
     if not any(map(operator.gt, times, islice(times, 1, None))) and not any(
         records[i].event.event_id > records[i + 1].event.event_id

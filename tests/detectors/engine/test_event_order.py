@@ -6,8 +6,8 @@ import datetime as dt
 import json
 import random
 
-from detectors.engine import Reference
-from detectors.engine.records import in_event_order
+from detectors.engine import Engine, Reference
+from detectors.engine.records import EventOrdered, in_event_order
 from schemas import decode
 
 T0 = dt.datetime(2025, 3, 4, tzinfo=dt.timezone.utc)
@@ -34,3 +34,37 @@ def test_records_in_order_are_passed_through_and_others_sorted_by_time_then_id(c
         shuffled = records[:]
         rng.shuffle(shuffled)
         assert list(in_event_order(shuffled)) == records
+
+
+class _Recorder:
+    """A detector that keeps what the engine passes it."""
+
+    name = "recorder"
+    tracked_parties = 0
+
+    def __init__(self) -> None:
+        self.seen: list = []
+
+    def observe(self, records, ref):
+        self.seen.append(records)
+        return []
+
+    def on_reference_change(self, change, ref):
+        return []
+
+
+def test_the_engine_vouches_for_its_order_and_in_event_order_trusts_it(contract_examples) -> None:
+    records = _orders(contract_examples, [(0, "o-1"), (0, "o-2"), (60, "o-0")])
+    vouched = EventOrdered(records)
+    assert in_event_order(vouched) is vouched
+    # trusted, not checked: only the engine builds one, from events it sorted
+    reversed_but_vouched = EventOrdered(records[::-1])
+    assert in_event_order(reversed_but_vouched) is reversed_but_vouched
+
+    recorder = _Recorder()
+    engine = Engine(detectors=[recorder])
+    engine.process([r.event for r in reversed(records)])
+    engine.flush()
+    passed = [r for batch in recorder.seen for r in batch]
+    assert all(type(batch) is EventOrdered for batch in recorder.seen)
+    assert [r.event.event_id for r in passed] == ["o-1", "o-2", "o-0"]
