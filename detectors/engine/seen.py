@@ -3,8 +3,12 @@
 A set of the ids themselves costs about 100 bytes an event (the string and its slot),
 which is a gigabyte at 10M events of history. Here each id is a 64-bit BLAKE2b digest:
 recent ones in a Python set, older ones folded into one sorted array of unsigned
-64-bit integers (8 bytes each) whenever the set reaches ``fold_at``. A lookup is a set probe and a binary
-search.
+64-bit integers (8 bytes each) whenever the set reaches ``fold_at``. A lookup is a set
+probe and a binary search within one bucket of the array: digests are uniform, so their
+top bits say where in the array a digest can be, and a small table (half a byte an id)
+gives each top-bits value's first position. At 10M ids a bisection over the whole 80 MB
+array read ~24 scattered entries per event; within a bucket of ~16 it reads one or two
+cache lines after the table's one.
 
 The price is the odds that two different ids share a digest, which would drop the
 second event as a redelivery: about n^2 / 2^65, so 3 in a million over 10M events and
@@ -47,12 +51,16 @@ _RECENT_DIGESTS_MAX = 65_536
 class SeenIds:
     """A set of event ids that only grows (``add`` and ``in``), held as digests."""
 
-    __slots__ = ("_recent", "_folded", "fold_at")
+    __slots__ = ("_recent", "_folded", "_starts", "_shift", "fold_at")
 
     def __init__(self, fold_at: int = 200_000) -> None:
         self.fold_at = fold_at
         self._recent: set[int] = set()
         self._folded = array("Q")  # sorted; bisect reads it without building numpy scalars
+        # bucket b (the digests whose top bits, ``digest >> _shift``, are b) is
+        # ``_folded[_starts[b]:_starts[b + 1]]``
+        self._starts = array("Q", (0, 0))
+        self._shift = 64
 
     def __len__(self) -> int:
         return len(self._recent) + len(self._folded)
@@ -73,9 +81,12 @@ class SeenIds:
     def _has(self, digest: int) -> bool:
         if digest in self._recent:
             return True
+        bucket = digest >> self._shift
+        starts = self._starts
+        high = starts[bucket + 1]
         folded = self._folded
-        at = bisect_left(folded, digest)
-        return at < len(folded) and folded[at] == digest
+        at = bisect_left(folded, digest, starts[bucket], high)
+        return at < high and folded[at] == digest
 
     def _fold(self) -> None:
         # A merge, not a sort of everything: only the recent digests are sorted, then
@@ -86,3 +97,17 @@ class SeenIds:
         merged = np.insert(folded, np.searchsorted(folded, recent), recent)
         self._folded = array("Q", merged.tobytes())
         self._recent = set()
+        self._index(merged)
+
+    def _index(self, folded: np.ndarray) -> None:
+        """Bucket the sorted digests by their top bits, ~``_PER_BUCKET`` digests a bucket."""
+        bits = min(32, (len(folded) // _PER_BUCKET).bit_length())
+        self._shift = 64 - bits
+        tops = folded >> np.uint64(self._shift) if bits else np.zeros(len(folded), dtype=np.uint64)
+        starts = np.searchsorted(tops, np.arange((1 << bits) + 1, dtype=np.uint64), side="left")
+        self._starts = array("Q", starts.astype(np.uint64).tobytes())
+
+
+#: Digests per bucket of the folded array, on average: a bisection of ~4 steps in 1-2
+#: cache lines, for a table of 8 / 16 = half a byte an id.
+_PER_BUCKET = 16

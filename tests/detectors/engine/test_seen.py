@@ -18,6 +18,24 @@ def test_answers_like_a_set_of_strings_across_folds():
         assert (probe in seen) == (probe in truth)
     assert len(seen) == len(truth)
     assert len(seen._folded) > 0 and len(seen._recent) < 50  # the folded path was exercised
+    assert seen._shift < 64  # ... through more than one bucket
+
+
+def test_every_folded_digest_is_found_in_its_bucket_and_no_other_is():
+    rng = random.Random(11)
+    digests = [rng.getrandbits(64) for _ in range(5_000)] + [0, 1, 2**63, 2**64 - 2, 2**64 - 1]
+    for fold_at in (1, 7, 5_005):  # buckets rebuilt after every id, every few, and once
+        seen = SeenIds(fold_at=fold_at)
+        for digest in digests:
+            seen._recent.add(digest)
+            if len(seen._recent) >= seen.fold_at:
+                seen._fold()
+        assert not seen._recent and seen._shift == 64 - (5_005 // 16).bit_length()
+        assert all(seen._has(d) for d in digests)
+        present = set(digests)
+        absent = [d for d in (rng.getrandbits(64) for _ in range(5_000)) if d not in present]
+        absent += [d + 1 for d in digests if d + 1 < 2**64 and d + 1 not in present]
+        assert not any(seen._has(d) for d in absent)
 
 
 def test_digest_is_stable_and_takes_any_text():
