@@ -14,7 +14,16 @@ from __future__ import annotations
 from itertools import islice
 from typing import Any
 
-__all__ = ["make_room", "Interner"]
+__all__ = ["make_room", "Interner", "SPELLINGS_CAPACITY"]
+
+#: Capacity of the memos keyed by a party as written on a document (id, name, country,
+#: address), or by the one ``PartyRef`` the engine makes of it: resolution
+#: (``Reference``), screening verdicts, end use's party facts, transshipment's party
+#: views. The 10M-event simulation writes ~314k distinct ones in its first million
+#: events; at 65,536 and 50,000 those memos missed on nearly every document there (1.08M
+#: resolutions, 525k verdicts per million events), at this size 418k and 329k. Tens of
+#: MB each when full.
+SPELLINGS_CAPACITY = 262_144
 
 
 def make_room(memo: dict[Any, Any], capacity: int) -> None:

@@ -23,7 +23,7 @@ from typing import Any
 
 from detectors.end_use.vocabulary import Vocabulary
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord
-from detectors.memo import make_room
+from detectors.memo import SPELLINGS_CAPACITY, make_room
 
 __all__ = [
     "FlagHit",
@@ -41,7 +41,7 @@ __all__ = [
 
 _RESALE_TYPES = frozenset({"distributor", "reseller", "oem_server"})
 _UTC = dt.timezone.utc
-_FACTS_MAX = 65536
+_FACTS_MAX = SPELLINGS_CAPACITY  # one PartyRef per party as written
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from detectors.engine.records import LineKind, LineRecord, OrderRecord, PartyRef, ShipmentRecord, classify_line, line_kind
+from detectors.memo import SPELLINGS_CAPACITY, make_room
 from detectors.parties import Registry, resolve
 from detectors.reference import Catalogue, CountryGroups, RedFlagCatalogue
 from detectors.screening import ScreeningList
@@ -17,7 +18,6 @@ from schemas import Entity, Item, Line, Order, Party, Shipment
 __all__ = ["PartyMemo", "Reference"]
 
 _LINE_KINDS_MAX = 4096
-_PARTY_REFS_MAX = 65536
 
 
 class PartyMemo:
@@ -29,6 +29,9 @@ class PartyMemo:
     looks at entities of the party's own country, and the entity it finds is one of
     them). Registry records arrive all year, and emptying the memo for each one made the
     engine resolve ~44k parties per 100k events instead of ~4k.
+
+    A full memo forgets its older half (``make_room``), not everything: the parties
+    named lately are the ones named next.
     """
 
     def __init__(self, capacity: int) -> None:
@@ -40,13 +43,23 @@ class PartyMemo:
         self._by_country: defaultdict[str, list[Party]] = defaultdict(list)
 
     def put(self, party: Party, ref: PartyRef) -> None:
-        if len(self._refs) >= self.capacity:  # bounded against hostile input
-            self.clear()
+        if len(self._refs) >= self.capacity:  # bounded against a large population or hostile input
+            self._forget_older_half()
         self._refs[party] = ref
+        self._index(party)
+
+    def _index(self, party: Party) -> None:
         if party.entity_id is not None:
             self._by_id[party.entity_id].append(party)
         else:
             self._by_country[party.country].append(party)
+
+    def _forget_older_half(self) -> None:
+        make_room(self._refs, self.capacity)
+        self._by_id.clear()
+        self._by_country.clear()
+        for party in self._refs:  # once per capacity / 2 insertions
+            self._index(party)
 
     def forget(self, entity_id: str, countries: Iterable[str]) -> None:
         refs = self._refs
@@ -78,7 +91,7 @@ class Reference:
     _line_kinds: dict[tuple, LineKind] = field(default_factory=dict, repr=False, compare=False)
     # PartyRef by the party as written: a few thousand distinct parties name a year of
     # trade, each on hundreds of documents.
-    _parties: PartyMemo = field(default_factory=lambda: PartyMemo(_PARTY_REFS_MAX), repr=False, compare=False)
+    _parties: PartyMemo = field(default_factory=lambda: PartyMemo(SPELLINGS_CAPACITY), repr=False, compare=False)
 
     def versions(self) -> dict[str, str]:
         """Which reference data an alert was computed with (goes into ``details``)."""

@@ -15,9 +15,10 @@ conclusion is a pure function of a few facts, so it is computed once and then lo
 
 Every memo is emptied when the list, its version or the thresholds change; the owner and
 verdict memos also when the registry's version does (a digest of its content, so an
-unchanged registry keeps them). Each is bounded by ``[match] cache_size`` and forgets
-its older half when full (``detectors.memo``), so hostile input cannot grow memory
-without limit. Callers ``sync`` once per
+unchanged registry keeps them). Each is bounded, by ``[match] cache_size`` or, for the
+two keyed by a party as typed, by the population of spellings a long history brings
+(``detectors.memo.SPELLINGS_CAPACITY``, when larger), and forgets its older half when
+full (``detectors.memo``), so hostile input cannot grow memory without limit. Callers ``sync`` once per
 batch: reference records never arrive in the middle of one.
 """
 
@@ -26,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Any, NamedTuple
 
-from detectors.memo import make_room
+from detectors.memo import SPELLINGS_CAPACITY, make_room
 from detectors.screening import ListedOwner, ScreeningConfig, ScreeningMatch, ScreeningMatcher, listed_owners
 from detectors.screening_detector.address import AddressMatch, ListedAddresses
 
@@ -56,6 +57,7 @@ class PartyScreener:
     def __init__(self, config: ScreeningConfig) -> None:
         self.config = config
         self._cache_size = config.match.cache_size
+        self._spellings_size = max(self._cache_size, SPELLINGS_CAPACITY)  # ``verdicts`` and ``_screened``
         self._affiliates = config.ownership.affiliates_rule_enabled
         #: Verdicts by :data:`VerdictKey`: the detector looks them up itself, and calls
         #: :meth:`verdict` only for a party it has not seen as typed since the last change.
@@ -107,7 +109,7 @@ class PartyScreener:
         matches, addresses = self.screen(pid, (name, country, address), ref)
         owners = self.owners(pid, ref) if self._affiliates else []
         found = Verdict(matches, addresses, owners) if matches or addresses or owners else NOTHING
-        make_room(self.verdicts, self._cache_size)
+        make_room(self.verdicts, self._spellings_size)
         self.verdicts[key] = found
         return found
 
@@ -133,7 +135,7 @@ class PartyScreener:
                     if hit.entry_id not in addresses or hit.score > addresses[hit.entry_id].score:
                         addresses[hit.entry_id] = hit
             found = (names, {entry_id: hit for entry_id, hit in addresses.items() if entry_id not in names})
-            make_room(self._screened, self._cache_size)
+            make_room(self._screened, self._spellings_size)
             self._screened[key] = found
         return found
 

@@ -13,7 +13,7 @@ import operator
 import re
 from typing import Any
 
-from detectors.memo import Interner
+from detectors.memo import SPELLINGS_CAPACITY, Interner, make_room
 from detectors.transshipment.lines import licence_scope, line_facts, relevant_accelerators
 from detectors.transshipment.misdescription import misdescribed_lines
 from detectors.transshipment.routes import is_licensed
@@ -58,8 +58,8 @@ def is_shipment(record: Any) -> bool:
     return hasattr(record, "items") and hasattr(record, "shipper")
 
 
-#: PartyRefs whose stored view is memoised (``_party_view``), before the memo is emptied.
-_VIEWS_MAX = 65536
+#: PartyRefs whose stored view is memoised (``_party_view``): one per party as written.
+_VIEWS_MAX = SPELLINGS_CAPACITY
 _VIEWS: dict[int, tuple[Any, tuple, tuple[str, ...]]] = {}
 
 
@@ -81,8 +81,7 @@ def _party_view(ref_party: Any) -> tuple[tuple, tuple[str, ...]]:
     fields = (ref_party.entity_id, subject.name, subject.country, bool(ref_party.registered), business_type, group)
     written = (ref_party.address, getattr(entity, "address", None) if entity is not None else None)
     addresses = tuple(normalised for a in written if (normalised := normalise_address(a)))
-    if len(_VIEWS) >= _VIEWS_MAX:
-        _VIEWS.clear()
+    make_room(_VIEWS, _VIEWS_MAX)
     _VIEWS[id(ref_party)] = (ref_party, fields, addresses)
     return fields, addresses
 

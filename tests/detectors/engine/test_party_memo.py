@@ -6,7 +6,10 @@ from __future__ import annotations
 import datetime as dt
 import random
 
+import pytest
+
 from detectors.engine import Reference
+from detectors.engine.context import PartyMemo
 from schemas import Entity, Party
 
 T0 = dt.datetime(2025, 1, 1, tzinfo=dt.timezone.utc)
@@ -35,9 +38,12 @@ def _party(rng: random.Random) -> Party:
     return Party(name=rng.choice(NAMES).upper(), country=rng.choice(COUNTRIES), entity_id=entity_id)
 
 
-def test_memoised_parties_equal_a_fresh_resolution_through_registry_changes() -> None:
+@pytest.mark.parametrize("capacity", [None, 8], ids=["default", "full-memo-forgets-older-half"])
+def test_memoised_parties_equal_a_fresh_resolution_through_registry_changes(capacity: int | None) -> None:
     rng = random.Random(5)
     ref = Reference()
+    if capacity is not None:
+        ref._parties = PartyMemo(capacity)
     forgotten_partially = 0
     for serial in range(400):
         if rng.random() < 0.2:
@@ -58,3 +64,15 @@ def test_a_registry_changed_behind_the_memo_empties_it() -> None:
     ref.registry.apply(_entity(rng, 1))  # not through apply_entity
     for party in parties:
         assert ref.party(party) == ref._resolve(party)
+
+
+def test_a_full_memo_forgets_its_older_half_and_still_forgets_by_entity_and_country() -> None:
+    ref = Reference()
+    memo = PartyMemo(4)
+    parties = [Party(name=f"Party {i}", country=country, entity_id="ent-7" if i == 3 else None)
+               for i, country in enumerate(["MY", "SG", "MY", "SG", "SG"])]
+    for party in parties:
+        memo.put(party, ref._resolve(party))
+    assert [memo.get(p) is not None for p in parties] == [False, False, True, True, True]
+    memo.forget("ent-7", ["MY"])  # the kept entity's party, and the kept party of MY
+    assert [memo.get(p) is not None for p in parties] == [False, False, False, False, True]
