@@ -20,7 +20,11 @@ Cost: per-day sums kept in state (``State.most_received``, ``most_exported``,
 ``least_received``) bound what the window can hold, so an export that cannot reach the
 ratio or the minimum is settled without reading the party's legs (exact: the concerning re-exports are at most every export's
 family counts, the received at least one party's receipts on whole days, and float
-division is monotone); only exports that might fire read the window.
+division is monotone); only exports that might fire read the window. A trader's exports
+are read only if it sent any to a licence destination without a licence in the window
+(``State.most_forbidden_exports``): without one it is not reported, and a busy
+distributor serving hubs made each of its exports read hundreds of others (825k legs
+read for 1,195 exports in the first million events of the 10M file).
 """
 
 from __future__ import annotations
@@ -67,6 +71,10 @@ def check_export(leg: Leg, state: State, since: int, settings: Settings, ref: An
     role = role_of(info, latest_declaration)
     if role == "manufacturer":
         return []
+    if role == "trader":
+        state.follow_countries(ref.countries)
+        if not state.most_forbidden_exports(leg.shippers, window_start, leg.t):
+            return []  # nothing to a licence destination without one: regional distribution (below)
     exports: dict[str, Leg] = {}
     for shipper in leg.shippers:
         for outbound in state.window(state.outbound, shipper, window_start, leg.t):

@@ -231,6 +231,11 @@ class State:
     # (``day_in``), and family counts of its exports (``day_out``), over kept legs.
     day_in: dict[str, dict[int, int]] = field(default_factory=dict)
     day_out: dict[str, dict[int, int]] = field(default_factory=dict)
+    # ... and party -> day -> its exports to where they must not go (a licence destination
+    # without a licence: ``Destination.forbidden``) under the country groups of
+    # ``forbidden_under``, (groups, their version); kept once ``follow_countries`` is called.
+    day_forbidden: dict[str, dict[int, int]] = field(default_factory=dict)
+    forbidden_under: tuple[Any, str] | None = None
     # Consolidation's bound: convergence key -> buyer group -> the times of its purchases
     # there, sorted. An export counts the groups with a purchase in its window from these
     # (``groups_between``) and reads the purchases themselves only when enough could be
@@ -355,6 +360,20 @@ class State:
         _add_to_day(self.day_in, leg.consignees, day, sign * leg.accelerators)
         if leg.is_export:
             _add_to_day(self.day_out, leg.shippers, day, sign * sum(count for _, count in leg.families))
+            if self.forbidden_under is not None and _classify_destination(leg, self.forbidden_under[0]).forbidden:
+                _add_to_day(self.day_forbidden, leg.shippers, day, sign)
+
+    def follow_countries(self, countries: Any) -> None:
+        """Count forbidden exports (``forbidden_exports``) under ``countries``: from now on,
+        and over the legs kept, again whenever the groups or their version change."""
+        under = self.forbidden_under
+        if under is not None and under[0] is countries and under[1] == countries.version:
+            return
+        self.forbidden_under = (countries, countries.version)
+        self.day_forbidden = {}
+        for leg in self.legs.values():
+            if leg.accelerators > 0 and leg.is_export and _classify_destination(leg, countries).forbidden:
+                _add_to_day(self.day_forbidden, leg.shippers, leg.t // US_PER_DAY, 1)
 
     # Bounds on what ``ratio`` counts over the parties' legs with ``since <= t <= until``, read
     # from per-day sums (cost: days in the window, not legs); ``ratio`` asks for each only
@@ -374,6 +393,11 @@ class State:
     def most_exported(self, parties: Iterable[str], since: int, until: int) -> int:
         """The most re-exported: family counts of every export on every day the window touches."""
         return _days_total(self.day_out, parties, since // US_PER_DAY, until // US_PER_DAY)
+
+    def most_forbidden_exports(self, parties: Iterable[str], since: int, until: int) -> int:
+        """The most exports with controlled accelerators to where they must not go, on every
+        day the window touches, under the groups ``follow_countries`` was last given."""
+        return _days_total(self.day_forbidden, parties, since // US_PER_DAY, until // US_PER_DAY)
 
     def _match_entries(self, leg: Leg) -> list[tuple[dict[tuple, list[tuple[int, str]]], tuple]]:
         """Where ``leg`` is a pass-through candidate: as received by each consignee, and as
@@ -674,6 +698,12 @@ _KEY_AT = _LEG_FIELDS.index("key")
 _SHIPPER_COUNTRY_AT = _LEG_FIELDS.index("shipper_country")
 _CONSIGNEE_COUNTRY_AT = _LEG_FIELDS.index("consignee_country")
 _ADDRESS_TABLE = Table(("party", "str"), ("address", "str"), ("t", "time"))
+
+
+def _classify_destination(leg: Leg, countries: Any) -> Any:
+    from detectors.transshipment.routes import classify_destination  # routes reads this module's types
+
+    return classify_destination(leg, countries)
 
 
 def _add_to_day(index: dict[str, dict[int, int]], parties: tuple[str, ...], day: int, amount: int) -> None:
