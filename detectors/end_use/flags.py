@@ -23,7 +23,7 @@ from typing import Any
 
 from detectors.end_use.vocabulary import Vocabulary
 from detectors.engine.records import LineRecord, OrderRecord, PartyRef, ShipmentRecord
-from detectors.memo import SPELLINGS_CAPACITY, make_room
+from detectors.memo import SPELLINGS_CAPACITY, Interner, make_room
 
 __all__ = [
     "FlagHit",
@@ -42,6 +42,7 @@ __all__ = [
 _RESALE_TYPES = frozenset({"distributor", "reseller", "oem_server"})
 _UTC = dt.timezone.utc
 _FACTS_MAX = SPELLINGS_CAPACITY  # one PartyRef per party as written
+_SHARED_FACTS_MAX = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -133,18 +134,20 @@ class PartyFactsBook:
     and it is immutable. The book holds each party it remembers, so no other object can
     take its id meanwhile. Bounded."""
 
-    __slots__ = ("_vocab", "_facts")
+    __slots__ = ("_vocab", "_facts", "_shared")
 
     def __init__(self, vocab: Vocabulary) -> None:
         self._vocab = vocab
         self._facts: dict[int, tuple[PartyRef, PartyFacts]] = {}
+        # equal facts as one object: a handful of distinct answers cover every party
+        self._shared = Interner(_SHARED_FACTS_MAX)
 
     def __call__(self, party: PartyRef) -> PartyFacts:
         known = self._facts.get(id(party))
         if known is not None and known[0] is party:
             return known[1]
         make_room(self._facts, _FACTS_MAX)
-        facts = party_facts(party, self._vocab)
+        facts = self._shared(party_facts(party, self._vocab))
         self._facts[id(party)] = (party, facts)
         return facts
 

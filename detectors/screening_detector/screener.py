@@ -49,6 +49,8 @@ class Verdict(NamedTuple):
 
 #: The verdict of almost every party: nothing matches, nobody listed owns it.
 NOTHING = Verdict({}, {}, [])
+#: What ``screen`` remembers for a party nothing matches (read, never changed, by callers).
+_NOTHING_SCREENED: tuple[dict[str, ScreeningMatch], dict[str, AddressMatch]] = ({}, {})
 
 
 class PartyScreener:
@@ -135,6 +137,8 @@ class PartyScreener:
                     if hit.entry_id not in addresses or hit.score > addresses[hit.entry_id].score:
                         addresses[hit.entry_id] = hit
             found = (names, {entry_id: hit for entry_id, hit in addresses.items() if entry_id not in names})
+            if not names and not found[1]:
+                found = _NOTHING_SCREENED  # nearly every party: one pair of empty dicts for all
             make_room(self._screened, self._spellings_size)
             self._screened[key] = found
         return found
