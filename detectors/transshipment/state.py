@@ -529,6 +529,7 @@ class State:
     def prune(self, before: int) -> None:
         """Forget legs, hops, orders, purchases and parties older than ``before``."""
         touched_parties: set[str] = set()
+        touched_matches: set[tuple] = set()
         for leg in _pop_before(self.leg_times, before, self.legs):
             del self.legs[leg.key]
             for event_id in leg.ids:
@@ -536,7 +537,7 @@ class State:
             entry = (leg.t, leg.key)
             self.by_serial.remove(leg.serials, entry)
             for index, name in self._match_entries(leg):
-                _remove_sorted(index, name, entry)
+                touched_matches.add((index is self.match_in, name))
             self._count_day(leg, -1)
             touched_parties.update(leg.consignees)
             touched_parties.update(leg.shippers)
@@ -548,14 +549,18 @@ class State:
                     targets.pop(leg.key, None)
                     if not targets:
                         del self.hops[inbound]
+        # Every leg before ``before`` is gone, so each touched list loses exactly its
+        # leading entries: one slice each, not a removal (and a shift of the rest) per leg.
         oldest_kept = (before, "")
-        for index in (self.inbound, self.outbound, self.misdescribed_out):
-            for party in touched_parties:
-                keys = index.get(party)
-                if keys is not None:
-                    del keys[:bisect.bisect_left(keys, oldest_kept)]  # sorted: the forgotten legs lead
-                    if not keys:
-                        del index[party]
+        lists = [(index, party) for index in (self.inbound, self.outbound, self.misdescribed_out)
+                 for party in touched_parties]
+        lists += [(self.match_in if received else self.match_out, name) for received, name in touched_matches]
+        for index, name in lists:
+            keys = index.get(name)
+            if keys is not None:
+                del keys[:bisect.bisect_left(keys, oldest_kept)]  # sorted: the forgotten legs lead
+                if not keys:
+                    del index[name]
         for order in _pop_before(self.order_times, before, self.orders):
             del self.orders[order.id]
             self._unnumber(order)

@@ -42,6 +42,11 @@ def test_match_index_finds_every_leg_a_full_scan_would_match(raw, merged, query,
         if n < len(legs):
             state.put_leg(_leg(n, legs[n].t, legs[n].shippers[0], legs[n].consignees[0], {"H20": 64}, legs[n].is_export))
     state.prune(10)  # and pruning removes index entries
+    rebuilt = State()  # ... exactly those of the forgotten legs
+    for leg in sorted(state.legs.values(), key=lambda leg: (leg.t, leg.key)):
+        rebuilt.put_leg(leg)
+    for name in ("match_in", "match_out", "inbound", "outbound", "day_in", "day_out"):
+        assert getattr(state, name) == getattr(rebuilt, name), name
     target = _leg(999, query[0], query[1], query[2], query[3], query[4])
     if target.accelerators <= 0:
         return
