@@ -19,7 +19,6 @@ same history drops the same events in every worker and in replay.
 from __future__ import annotations
 
 import hashlib
-from array import array
 from bisect import bisect_left
 
 import numpy as np
@@ -56,10 +55,13 @@ class SeenIds:
     def __init__(self, fold_at: int = 200_000) -> None:
         self.fold_at = fold_at
         self._recent: set[int] = set()
-        self._folded = array("Q")  # sorted; bisect reads it without building numpy scalars
+        # sorted; a typed memoryview over a numpy array, which bisect reads without building
+        # numpy scalars and a fold hands over without copying (an array("Q") copy took
+        # 0.2 s a fold at 6M ids)
+        self._folded = _as_view(np.empty(0, dtype=np.uint64))
         # bucket b (the digests whose top bits, ``digest >> _shift``, are b) is
         # ``_folded[_starts[b]:_starts[b + 1]]``
-        self._starts = array("Q", (0, 0))
+        self._starts = _as_view(np.zeros(2, dtype=np.uint64))
         self._shift = 64
 
     def __len__(self) -> int:
@@ -95,7 +97,7 @@ class SeenIds:
         recent = np.sort(np.fromiter(self._recent, dtype=np.uint64, count=len(self._recent)))
         folded = np.frombuffer(self._folded, dtype=np.uint64)
         merged = np.insert(folded, np.searchsorted(folded, recent), recent)
-        self._folded = array("Q", merged.tobytes())
+        self._folded = _as_view(merged)
         self._recent = set()
         self._index(merged)
 
@@ -105,7 +107,11 @@ class SeenIds:
         self._shift = 64 - bits
         tops = folded >> np.uint64(self._shift) if bits else np.zeros(len(folded), dtype=np.uint64)
         starts = np.searchsorted(tops, np.arange((1 << bits) + 1, dtype=np.uint64), side="left")
-        self._starts = array("Q", starts.astype(np.uint64).tobytes())
+        self._starts = _as_view(starts.astype(np.uint64))
+
+
+def _as_view(digests: np.ndarray) -> memoryview:
+    return memoryview(digests).cast("B").cast("Q")
 
 
 #: Digests per bucket of the folded array, on average: a bisection of ~4 steps in 1-2
