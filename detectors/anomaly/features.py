@@ -222,7 +222,7 @@ class _Party:
         self.buckets = DayBuckets(_LAYOUT)  # oldest first
         self.contacts: dict[str, int] = {}
         self.countries: dict[str, int] = {}
-        self.evidence: list[list[Any]] = []  # [day, event_id], oldest first
+        self.evidence: list[tuple[int, str]] = []  # (day, event_id), oldest first
         # Lower bounds of the days in ``contacts`` and ``countries`` (derived, not saved):
         # while above a window's horizon, everything in them is inside it (see _count_since).
         self.floors = [_NO_DAY, _NO_DAY]
@@ -507,7 +507,7 @@ def _decode_party(state: Mapping[str, Any], pids: list[str], latest: int) -> _Pa
     codes, offsets = state.get("n", ((), ()))
     party.countries = {str(k): last - int(o) for k, o in zip(codes, offsets, strict=True)}
     offsets, events = state.get("e", ((), ()))
-    party.evidence = [[last - int(o), str(e)] for o, e in zip(offsets, events, strict=True)]
+    party.evidence = [(_same_day(last - int(o)), str(e)) for o, e in zip(offsets, events, strict=True)]
     party._rebuild()
     return party
 
@@ -759,7 +759,7 @@ class PartyFeatures:
         evidence = party.evidence
         if evidence and evidence[-1][1] == event_id:
             return
-        evidence.append([day, event_id])
+        evidence.append((day, event_id))
         if len(evidence) > self.evidence_keep:
             # A new list, not a trim in place: a snapshot holds on to the old one.
             party.evidence = evidence[len(evidence) - self.evidence_keep :]

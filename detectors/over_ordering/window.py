@@ -91,7 +91,7 @@ class PartyWindow:
     last_day: int
     business_type: str | None = None
     buckets: DayBuckets = field(default_factory=lambda: DayBuckets(_LAYOUT))  # in day order
-    evidence: list[list[Any]] = field(default_factory=list)  # [day, event_id], oldest first
+    evidence: list[tuple[int, str]] = field(default_factory=list)  # (day, event_id), oldest first
     # Running totals (derived, never stored; ``_RunningTotals``): ``None`` until asked, and
     # again after a late day lands before the last bucket or a sum outgrows 64 bits.
     _totals: _RunningTotals | None = field(default=None, repr=False, compare=False)
@@ -139,7 +139,7 @@ class PartyWindow:
 
     def note_evidence(self, day: int, event_id: str, keep: int) -> None:
         """Remember ``event_id`` as evidence, keeping the latest ``keep`` ids."""
-        self.evidence.append([day, event_id])
+        self.evidence.append((day, event_id))
         if len(self.evidence) > keep:
             del self.evidence[: len(self.evidence) - keep]
 
@@ -219,7 +219,7 @@ class PartyWindow:
             last_day=int(state["l"]),
             business_type=state.get("t"),
             buckets=buckets,
-            evidence=[[int(d), str(e)] for d, e in state.get("e", ())],
+            evidence=[(int(d), str(e)) for d, e in state.get("e", ())],
         )
 
 

@@ -44,7 +44,7 @@ def _party(first: int, last: int, buckets, contacts=None, countries=None, eviden
     party.buckets = DayBuckets.from_rows(F._LAYOUT, [list(b) for b in buckets])
     party.contacts = dict(contacts or {})
     party.countries = dict(countries or {})
-    party.evidence = [list(e) for e in (evidence or [])]
+    party.evidence = [tuple(e) for e in (evidence or [])]
     party._rebuild()
     return party
 
