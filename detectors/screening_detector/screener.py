@@ -18,8 +18,8 @@ verdict memos also when the registry's version does (a digest of its content, so
 unchanged registry keeps them). Each is bounded, by ``[match] cache_size`` or, for the
 two keyed by a party as typed, by the population of spellings a long history brings
 (``detectors.memo.SPELLINGS_CAPACITY``, when larger), and forgets its older half when
-full (``detectors.memo``), so hostile input cannot grow memory without limit. Callers ``sync`` once per
-batch: reference records never arrive in the middle of one.
+full (``detectors.memo``), so hostile input cannot grow memory without limit. Callers
+``sync`` once per batch: reference records never arrive in the middle of one.
 """
 
 from __future__ import annotations

@@ -364,8 +364,8 @@ class State:
                 _add_to_day(self.day_forbidden, leg.shippers, day, sign)
 
     def follow_countries(self, countries: Any) -> None:
-        """Count forbidden exports (``forbidden_exports``) under ``countries``: from now on,
-        and over the legs kept, again whenever the groups or their version change."""
+        """Count forbidden exports (``most_forbidden_exports``) under ``countries``: from
+        now on, and over the legs kept, again whenever the groups or their version change."""
         under = self.forbidden_under
         if under is not None and under[0] is countries and under[1] == countries.version:
             return
