@@ -49,8 +49,9 @@ class Verdict(NamedTuple):
 
 #: The verdict of almost every party: nothing matches, nobody listed owns it.
 NOTHING = Verdict({}, {}, [])
-#: What ``screen`` remembers for a party nothing matches (read, never changed, by callers).
-_NOTHING_SCREENED: tuple[dict[str, ScreeningMatch], dict[str, AddressMatch]] = ({}, {})
+#: What ``screen`` remembers for a party nothing matches: ``NOTHING``'s own empty dicts
+#: (read, never changed, by callers).
+_NOTHING_SCREENED: tuple[dict[str, ScreeningMatch], dict[str, AddressMatch]] = (NOTHING.matches, NOTHING.addresses)
 
 
 class PartyScreener:

@@ -360,8 +360,14 @@ class State:
         _add_to_day(self.day_in, leg.consignees, day, sign * leg.accelerators)
         if leg.is_export:
             _add_to_day(self.day_out, leg.shippers, day, sign * sum(count for _, count in leg.families))
-            if self.forbidden_under is not None and _classify_destination(leg, self.forbidden_under[0]).forbidden:
-                _add_to_day(self.day_forbidden, leg.shippers, day, sign)
+            self._count_forbidden(leg, sign)
+
+    def _count_forbidden(self, leg: Leg, sign: int) -> None:
+        """``day_forbidden`` for one leg, under the groups followed (none: not kept)."""
+        under = self.forbidden_under
+        if (under is not None and leg.accelerators > 0 and leg.is_export
+                and _classify_destination(leg, under[0]).forbidden):
+            _add_to_day(self.day_forbidden, leg.shippers, leg.t // US_PER_DAY, sign)
 
     def follow_countries(self, countries: Any) -> None:
         """Count forbidden exports (``most_forbidden_exports``) under ``countries``: from
@@ -372,8 +378,7 @@ class State:
         self.forbidden_under = (countries, countries.version)
         self.day_forbidden = {}
         for leg in self.legs.values():
-            if leg.accelerators > 0 and leg.is_export and _classify_destination(leg, countries).forbidden:
-                _add_to_day(self.day_forbidden, leg.shippers, leg.t // US_PER_DAY, 1)
+            self._count_forbidden(leg, 1)
 
     # Bounds on what ``ratio`` counts over the parties' legs with ``since <= t <= until``, read
     # from per-day sums (cost: days in the window, not legs); ``ratio`` asks for each only
