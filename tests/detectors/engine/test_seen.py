@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import random
 
+import numpy as np
+
 from detectors.engine.seen import SeenIds, id_digest
 
 
@@ -36,6 +38,22 @@ def test_every_folded_digest_is_found_in_its_bucket_and_no_other_is():
         absent = [d for d in (rng.getrandbits(64) for _ in range(5_000)) if d not in present]
         absent += [d + 1 for d in digests if d + 1 < 2**64 and d + 1 not in present]
         assert not any(seen._has(d) for d in absent)
+
+
+def test_a_fold_moves_the_bucket_table_as_a_rebuild_from_the_array_would():
+    rng = random.Random(5)
+    for fold_at in (1, 3, 40, 700):
+        seen, shifted = SeenIds(fold_at=fold_at), 0
+        for _ in range(6_000):
+            seen._recent.add(rng.getrandbits(64))
+            if len(seen._recent) >= seen.fold_at:
+                bits_before = seen._shift
+                seen._fold()
+                shifted += seen._shift == bits_before  # the table moved, not rebuilt
+                rebuilt = SeenIds()
+                rebuilt._index(np.frombuffer(seen._folded, dtype=np.uint64))
+                assert (rebuilt._shift, list(rebuilt._starts)) == (seen._shift, list(seen._starts))
+        assert shifted > 0
 
 
 def test_digest_is_stable_and_takes_any_text():
