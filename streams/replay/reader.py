@@ -10,9 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gzip
+import io
 import os
 import tempfile
+import weakref
 from array import array
+from bisect import bisect_right
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,7 +26,7 @@ import numpy as np
 from schemas import DeadLetter, Entity, Event, ScreeningEntry, ValidationError, decode
 from streams.validation import admit
 
-__all__ = ["Admission", "EventsInOrder", "ReplayInput", "read_events", "read_records", "iter_raw_messages"]
+__all__ = ["Admission", "EventsInOrder", "ReplayInput", "read_events", "read_records", "file_records"]
 
 #: Rows converted from Parquet to JSON per slice (bounds memory on large files): replay
 #: of 100k Parquet rows peaked at 1,071 MB with slices of 100,000 rows, 435 MB with 10,000,
@@ -32,38 +35,37 @@ _PARQUET_SLICE = 10_000
 
 
 class EventsInOrder(Sequence[Event]):
-    """The valid events in event-time order, kept as their raw JSON in a spool file and
+    """The valid events in event-time order, kept as the place of their raw JSON and
     decoded again when read.
 
     A decoded event costs about 2.2 KB of Python objects and its raw JSON about 770
     bytes, so neither fits in memory for a long history (10M events: 7.7 GB of JSON).
-    What stays in memory is about 24 bytes an event: where its JSON starts in the spool
-    and how long it is, in input order and in event-time order. Decoding again costs
-    ~3 us against the engine's ~200 us per event. Slices read and decode only what they cover, which is how the
-    engine reads its micro-batches; the spool is an unlinked temporary file, gone when
-    this object is.
+    What stays in memory is 12 bytes an event: where its JSON lies (``_Store``) and how
+    long it is, in event-time order. Decoding again costs ~3 us against the engine's
+    ~70 us per event. Slices read and decode only what they cover, which is how the
+    engine reads its micro-batches.
     """
 
-    __slots__ = ("_spool", "_starts", "_lengths")
+    __slots__ = ("_store", "_starts", "_lengths")
 
     def __init__(self, raws: Iterable[bytes] = ()) -> None:
-        spool = _Spool()
+        store = _Store()
         for raw in raws:
-            spool.append(raw)
-        self._spool, self._starts, self._lengths = spool, spool.starts(), spool.lengths()
+            store.copy(raw)
+        self._store, self._starts, self._lengths = store, store.starts(), store.lengths()
 
     @classmethod
-    def _from_spool(cls, spool: _Spool, order: np.ndarray | None) -> EventsInOrder:
-        """``order``: spool positions in event-time order; None when the spool is in that
-        order already, and then the offsets are the spool's own arrays, not copies (at 10M
-        events an 80 MB identity permutation and 120 MB of copies, allocated just when the
-        detector state is largest)."""
+    def _from_store(cls, store: _Store, order: np.ndarray | None) -> EventsInOrder:
+        """``order``: admission positions in event-time order; None when admission was in
+        that order already, and then the offsets are the store's own arrays, not copies
+        (at 10M events an 80 MB identity permutation and 120 MB of copies, allocated just
+        when the detector state is largest)."""
         events = cls.__new__(cls)
-        events._spool = spool
+        events._store = store
         if order is None:
-            events._starts, events._lengths = spool.starts(), spool.lengths()
+            events._starts, events._lengths = store.starts(), store.lengths()
         else:
-            events._starts, events._lengths = spool.starts()[order], spool.lengths()[order]
+            events._starts, events._lengths = store.starts()[order], store.lengths()[order]
         return events
 
     def __len__(self) -> int:
@@ -89,70 +91,161 @@ class EventsInOrder(Sequence[Event]):
 
     def raw(self, index: slice) -> list[bytes]:
         """The raw JSON of a slice of the events, in event-time order."""
-        return self._spool.read(self._starts[index], self._lengths[index])
+        return self._store.read(self._starts[index], self._lengths[index])
 
 
 #: Events decoded per chunk when iterating over all of them (a report, a test).
 _READ_CHUNK = 10_000
 
 
-class _Spool:
-    """Raw messages appended to an unlinked temporary file; offsets kept as compact arrays."""
+class _Store:
+    """Where the raw JSON of every admitted event can be read back from, by address.
 
-    __slots__ = ("_file", "_starts", "_lengths", "_size", "_pending", "_pending_bytes")
+    A plain JSON Lines file is read again where the line lies (``add_file``): nothing is
+    copied, so replaying a 10M-event file no longer writes another 7.7 GB to the
+    temporary directory (the copy took ~2.5% of a replay's CPU time). What cannot be read at an
+    offset (gzip, Parquet rows, Kafka messages, events handed over in memory) is copied
+    to a spool, an unlinked temporary file (``copy``).
+
+    Addresses are one number space: each input file from a base above the last one's end
+    (with a gap wider than ``_READ_GAP``, so a read never runs from one file into the
+    next), the spool from ``_SPOOL_BASE``. Input files are held open from the moment they
+    are first read until the store is gone, so a file replaced or renamed meanwhile is
+    still read as it was; one rewritten in place while a replay runs is not supported.
+    """
+
+    __slots__ = ("_bases", "_files", "_next_base", "_spool", "_starts", "_lengths", "__weakref__")
 
     def __init__(self) -> None:
-        self._file = tempfile.TemporaryFile(prefix="chokepoint-replay-", buffering=0)
+        self._bases: list[int] = []  # of ``_files``, ascending
+        self._files: list[int] = []  # descriptors, closed with the store
+        weakref.finalize(self, _close_all, self._files)
+        self._next_base = 0
+        self._spool: _Spool | None = None
         self._starts = array("q")
         self._lengths = array("i")  # a message is at most 1 MiB
-        self._size = 0
-        self._pending: list[bytes] = []
-        self._pending_bytes = 0
 
-    def append(self, raw: bytes) -> None:
-        self._starts.append(self._size)
+    def add_file(self, path: Path) -> tuple[int, io.BufferedReader]:
+        """Open a plain input file: (its base address, a handle to read its lines from).
+
+        Lines read from the handle are read back from the same open file.
+        """
+        handle = open(path, "rb")  # noqa: SIM115 - the store keeps a duplicate descriptor open
+        try:
+            size = os.fstat(handle.fileno()).st_size
+            self._files.append(os.dup(handle.fileno()))
+        except BaseException:
+            handle.close()
+            raise
+        base = self._next_base
+        self._bases.append(base)
+        # Lines are read to the end of the handle: a file that grows while it is read has
+        # more bytes than its size at opening, and the next base must be past them all.
+        # ``close_file`` moves the next base once reading is done.
+        self._next_base = base + size + _FILE_GAP
+        return base, handle
+
+    def close_file(self, base: int, read: int) -> None:
+        """The file at ``base`` was read to ``read`` bytes: the next file starts after them."""
+        self._next_base = max(self._next_base, base + read + _FILE_GAP)
+
+    def keep(self, address: int, length: int) -> None:
+        """An event whose raw JSON lies in an added file at ``address``."""
+        self._starts.append(address)
+        self._lengths.append(length)
+
+    def copy(self, raw: bytes) -> None:
+        """An event whose raw JSON can only be kept by copying it."""
+        spool = self._spool
+        if spool is None:
+            spool = self._spool = _Spool()
+        self._starts.append(_SPOOL_BASE + spool.append(raw))
         self._lengths.append(len(raw))
-        self._size += len(raw)
-        self._pending.append(raw)
-        self._pending_bytes += len(raw)
-        if self._pending_bytes >= _WRITE_BUFFER:
-            self._write()
-
-    def _write(self) -> None:
-        if self._pending:
-            data = memoryview(b"".join(self._pending))
-            while data:  # an unbuffered write may take less than all of it
-                data = data[self._file.write(data) :]
-            self._pending, self._pending_bytes = [], 0
 
     def starts(self) -> np.ndarray:
-        self._write()
+        if self._spool is not None:
+            self._spool.flush()
         return np.frombuffer(self._starts, dtype=np.int64)
 
     def lengths(self) -> np.ndarray:
         return np.frombuffer(self._lengths, dtype=np.int32)
 
     def read(self, starts: np.ndarray, lengths: np.ndarray) -> list[bytes]:
-        """Read the messages at ``starts``: runs that are contiguous in the file (input
-        that was already in event-time order) are read with one call."""
-        self._write()
-        fd = self._file.fileno()
+        """Read the messages at ``starts``: runs that are contiguous, or nearly (the lines
+        of input that was already in event-time order, a line end apart), are read with
+        one call."""
+        if self._spool is not None:
+            self._spool.flush()
+        starts_, lengths_ = starts.tolist(), lengths.tolist()
         out: list[bytes] = []
-        count = len(starts)
+        count = len(starts_)
         i = 0
         while i < count:
+            base = starts_[i]
+            end = base + lengths_[i]
             j = i + 1
-            end = int(starts[i] + lengths[i])
-            while j < count and starts[j] == end and end - starts[i] < _READ_RUN:
-                end += int(lengths[j])
+            while j < count and 0 <= starts_[j] - end <= _READ_GAP and end - base < _READ_RUN:
+                end = starts_[j] + lengths_[j]
                 j += 1
-            block = os.pread(fd, end - int(starts[i]), int(starts[i]))
-            base = int(starts[i])
+            block = self._pread(base, end - base)
             for k in range(i, j):
-                offset = int(starts[k]) - base
-                out.append(block[offset : offset + int(lengths[k])])
+                offset = starts_[k] - base
+                out.append(block[offset : offset + lengths_[k]])
             i = j
         return out
+
+    def _pread(self, address: int, size: int) -> bytes:
+        if address >= _SPOOL_BASE:
+            assert self._spool is not None
+            fd, position = self._spool.fileno(), address - _SPOOL_BASE
+        else:
+            k = bisect_right(self._bases, address) - 1
+            fd, position = self._files[k], address - self._bases[k]
+        data = os.pread(fd, size, position)
+        if len(data) != size:
+            raise RuntimeError("an input file became shorter while it was replayed")
+        return data
+
+
+def _close_all(descriptors: list[int]) -> None:
+    for fd in descriptors:
+        os.close(fd)
+
+
+#: Where the spool's addresses start: past any input file (2**62 bytes is 4 EiB).
+_SPOOL_BASE = 1 << 62
+
+
+class _Spool:
+    """Raw messages appended to an unlinked temporary file, in batches of writes."""
+
+    __slots__ = ("_file", "_size", "_pending", "_pending_bytes")
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile(prefix="chokepoint-replay-", buffering=0)
+        self._size = 0
+        self._pending: list[bytes] = []
+        self._pending_bytes = 0
+
+    def append(self, raw: bytes) -> int:
+        """Queue ``raw`` for writing; returns its offset in the spool."""
+        at = self._size
+        self._size += len(raw)
+        self._pending.append(raw)
+        self._pending_bytes += len(raw)
+        if self._pending_bytes >= _WRITE_BUFFER:
+            self.flush()
+        return at
+
+    def flush(self) -> None:
+        if self._pending:
+            data = memoryview(b"".join(self._pending))
+            while data:  # an unbuffered write may take less than all of it
+                data = data[self._file.write(data) :]
+            self._pending, self._pending_bytes = [], 0
+
+    def fileno(self) -> int:
+        return self._file.fileno()
 
 
 def _decoded(raw: bytes) -> Event:
@@ -165,6 +258,10 @@ def _decoded(raw: bytes) -> Event:
 #: Bytes gathered before one write to the spool, and the longest contiguous read.
 _WRITE_BUFFER = 4 * 1024 * 1024
 _READ_RUN = 16 * 1024 * 1024
+#: Bytes between two messages that one read still spans (reading them costs less than a
+#: second system call): line ends, a blank or invalid line. Input files lie further apart.
+_READ_GAP = 4096
+_FILE_GAP = 2 * _READ_GAP
 
 
 @dataclass
@@ -175,8 +272,36 @@ class ReplayInput:
     skipped_by_time: int = 0
 
 
-def iter_raw_messages(path: Path) -> Iterator[tuple[int, bytes]]:
-    """(line or row number, raw JSON bytes) for every record of one input file."""
+#: A record for ``Admission.admit``: (topic or file name, partition, offset or line or row
+#: number, raw JSON, and where that JSON lies in an input file the admission's store
+#: added, or None to copy it).
+Record = tuple[str, int | None, int | None, bytes | None, int | None]
+
+
+def file_records(paths: Sequence[Path], reader: Admission) -> Iterator[Record]:
+    """Every record of ``paths``, in order, for ``reader``: a plain JSON Lines file is
+    added to the reader's store and its lines are located, not copied (``_Store``)."""
+    for path in paths:
+        name = path.name.lower()
+        if name.endswith(".parquet") or name.endswith(".gz") or not path.is_file():
+            for number, raw in _copied_messages(path):
+                yield path.name, None, number, raw, None
+            continue
+        base, handle = reader.store.add_file(path)
+        position = base
+        with handle:
+            for number, line in enumerate(handle, 1):
+                at = position
+                position += len(line)
+                line = line.rstrip(b"\r\n")
+                if line.strip():
+                    yield path.name, None, number, line, at
+        reader.store.close_file(base, position - base)
+
+
+def _copied_messages(path: Path) -> Iterator[tuple[int, bytes]]:
+    """(line or row number, raw JSON bytes) for every record of a file whose records
+    cannot be read again at an offset: Parquet, gzip, or not a regular file (a pipe)."""
     name = path.name.lower()
     if name.endswith(".parquet"):
         import polars as pl
@@ -213,8 +338,10 @@ def read_events(
     says. ``since``/``until`` bound trade events; reference records (registry, screening)
     up to ``until`` are always kept, because detection needs the registry as it stood.
     """
-    records = ((path.name, None, number, raw) for path in paths for number, raw in iter_raw_messages(path))
-    return read_records(records, since=since, until=until, received_at=received_at)
+    reader = Admission(since=since, until=until, received_at=received_at)
+    for record in file_records(paths, reader):
+        reader.admit(*record)
+    return reader.finish()
 
 
 def read_records(
@@ -235,11 +362,11 @@ def read_records(
 
 
 class Admission:
-    """The reading gate, one record at a time: validate, dead-letter, bound by time, spool.
+    """The reading gate, one record at a time: validate, dead-letter, bound by time, keep.
 
     ``admit`` returns each valid event in the window as it is read (a caller that finds
     the input already in event-time order can run it at once: see
-    ``streams.replay.run.replay_files``); ``finish`` orders what was spooled.
+    ``streams.replay.run.replay_files``); ``finish`` orders what was kept.
     """
 
     def __init__(
@@ -248,12 +375,17 @@ class Admission:
         self.since, self.until = since, until
         self.received_at = received_at or dt.datetime.now(dt.timezone.utc)
         self.result = ReplayInput()
-        self._spool = _Spool()
+        self.store = _Store()
         self._times = array("q")  # event time in microseconds since the epoch (UTC), input order
         self.in_order = True  # every admitted event so far is at or after the one before
 
-    def admit(self, label: str, partition: int | None, number: int | None, raw: bytes | None) -> Event | None:
-        """The event if it is valid and inside the time bounds (and spooled), else None."""
+    def admit(
+        self, label: str, partition: int | None, number: int | None, raw: bytes | None, at: int | None = None
+    ) -> Event | None:
+        """The event if it is valid and inside the time bounds (and kept), else None.
+
+        ``at``: where ``raw`` lies in a file this admission's store added (``file_records``);
+        None to copy it."""
         result = self.result
         result.read += 1
         event, letter, _ = admit(raw, topic=label, partition=partition, offset=number, received_at=self.received_at)
@@ -273,13 +405,16 @@ class Admission:
         if times and micros < times[-1]:
             self.in_order = False
         times.append(micros)
-        self._spool.append(bytes(raw))
+        if at is None:
+            self.store.copy(bytes(raw))
+        else:
+            self.store.keep(at, len(raw))
         return event
 
     def finish(self) -> ReplayInput:
         """The admitted events in event-time order; ties keep input order (a stable sort)."""
         order = None if self.in_order else np.argsort(np.frombuffer(self._times, dtype=np.int64), kind="stable")
-        self.result.events = EventsInOrder._from_spool(self._spool, order)
+        self.result.events = EventsInOrder._from_store(self.store, order)
         return self.result
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from detectors.engine import Engine
 from schemas import Alert, DeadLetter, Event
-from streams.replay.reader import Admission, ReplayInput, iter_raw_messages, read_events
+from streams.replay.reader import Admission, ReplayInput, file_records, read_events
 
 __all__ = ["ReplayResult", "run_engine", "replay_files", "replay_input", "involves"]
 
@@ -96,13 +96,13 @@ def replay_files(
         return replay_input(data, started, entity=entity, batch_size=batch_size, on_batch=on_batch, on_read=on_read, engine=engine)
     make = engine or Engine
     reader = Admission(since=since, until=until)
-    records = ((path.name, None, number, raw) for path in paths for number, raw in iter_raw_messages(path))
+    records = file_records(paths, reader)
     running = make()
     batch: list[Event] = []
     fed = 0
     with _state_out_of_collection():
-        for label, partition, number, raw in records:
-            event = reader.admit(label, partition, number, raw)
+        for record in records:
+            event = reader.admit(*record)
             if event is None:
                 continue
             if not reader.in_order:
@@ -125,8 +125,8 @@ def replay_files(
             if on_read is not None:
                 on_read(len(data.events))
             return _result(data, running, entity, started)
-    for label, partition, number, raw in records:  # out of order: read the rest, then sort
-        reader.admit(label, partition, number, raw)
+    for record in records:  # out of order: read the rest, then sort
+        reader.admit(*record)
     if on_batch is not None and fed:
         on_batch(-fed)  # the events run so far are run again
     return replay_input(reader.finish(), started, entity=entity, batch_size=batch_size, on_batch=on_batch, on_read=on_read, engine=make())

@@ -71,8 +71,8 @@ def test_parquet_is_validated_like_json_lines(tmp_path, contract_examples):
 
 
 def test_events_in_order_index_slice_and_iterate_like_a_list(tmp_path, contract_examples):
-    """The spool-backed sequence answers like the list of decoded events it stands for,
-    for input out of event-time order (reads that are not contiguous in the spool)."""
+    """The sequence answers like the list of decoded events it stands for, for input out
+    of event-time order (reads that are not contiguous in the file)."""
     order = json.loads(contract_examples[2])
     base = dt.datetime(2025, 1, 1, tzinfo=UTC)
     lines, expected = [], []
@@ -98,6 +98,71 @@ def test_events_in_order_index_slice_and_iterate_like_a_list(tmp_path, contract_
         else:
             raise AssertionError(f"index {bad} should be out of range")
 
+
+
+def _shuffled_orders(contract_examples, count: int, prefix: str) -> tuple[list[bytes], list[tuple[dt.datetime, str]]]:
+    order = json.loads(contract_examples[2])
+    base = dt.datetime(2025, 1, 1, tzinfo=UTC)
+    lines, expected = [], []
+    for i in range(count):
+        when = base + dt.timedelta(hours=(i * 37) % count, minutes=len(prefix))
+        event_id = f"ord-{prefix}{i:03d}"
+        lines.append(json.dumps({**order, "event_id": event_id, "event_time": when.isoformat().replace("+00:00", "Z")}).encode())
+        expected.append((when, event_id))
+    return lines, expected
+
+
+def test_plain_json_lines_are_read_back_from_the_input_file_and_the_rest_from_a_copy(tmp_path, contract_examples):
+    """Events of a plain file are located in it, not copied: only the gzip and Parquet
+    events reach the spool. Mixed in one replay, out of order, with CRLF line ends, blank
+    and bad lines, every event still reads back as it was, in event-time order."""
+    import polars as pl
+
+    plain, expected = _shuffled_orders(contract_examples, 40, "p")
+    plain.insert(7, b"{broken")
+    (tmp_path / "a.jsonl").write_bytes(b"\r\n".join(plain[:20]) + b"\r\n\r\n" + b"\r\n".join(plain[20:]))
+    packed, more = _shuffled_orders(contract_examples, 30, "gz")
+    _write(tmp_path / "b.jsonl.gz", packed)
+    rows, most = _shuffled_orders(contract_examples, 10, "parq")
+    pl.from_dicts([json.loads(r) for r in rows], infer_schema_length=None).write_parquet(tmp_path / "c.parquet")
+    again, last = _shuffled_orders(contract_examples, 20, "again")
+    _write(tmp_path / "d.jsonl", again)
+    result = read_events([tmp_path / "a.jsonl", tmp_path / "b.jsonl.gz", tmp_path / "c.parquet", tmp_path / "d.jsonl"])
+    assert [(d.topic, d.offset) for d in result.deadletters] == [("a.jsonl", 8)]
+    # the sort is stable: equal times keep input order, files in the order given
+    want = [event_id for _, event_id in sorted(expected + more + most + last, key=lambda pair: pair[0])]
+    assert [e.event_id for e in result.events] == want
+    copied = result.events._store._spool
+    assert copied is not None and copied._size == sum(map(len, packed)) + sum(
+        len(line) for line in pl.read_parquet(tmp_path / "c.parquet").write_ndjson().encode().splitlines()
+    )
+    plain_only = read_events([tmp_path / "a.jsonl", tmp_path / "d.jsonl"])
+    assert plain_only.events._store._spool is None
+    assert [e.event_id for e in plain_only.events] == [i for _, i in sorted(expected + last, key=lambda pair: pair[0])]
+
+
+
+def test_one_read_never_runs_from_one_input_file_into_the_next(tmp_path, contract_examples):
+    """Events read back together when they lie close in a file; the last line of one file
+    (no line end after it) and the first of the next are not close, whatever their order."""
+    lines, expected = _shuffled_orders(contract_examples, 40, "s")
+    ordered = [line for _, line in sorted(zip(expected, lines))]
+    (tmp_path / "first.jsonl").write_bytes(b"\n".join(ordered[:20]))
+    (tmp_path / "second.jsonl").write_bytes(b"\n".join(ordered[20:]) + b"\n")
+    events = read_events([tmp_path / "first.jsonl", tmp_path / "second.jsonl"]).events
+    assert [e.event_id for e in events] == [event_id for _, event_id in sorted(expected)]
+
+def test_an_input_file_replaced_during_a_replay_is_read_as_it_was(tmp_path, contract_examples):
+    """The store holds the file it read open: a new file moved over the path (how exports
+    are usually rewritten) does not change the events already read."""
+    lines, expected = _shuffled_orders(contract_examples, 30, "x")
+    path = tmp_path / "h.jsonl"
+    _write(path, lines)
+    events = read_events([path]).events
+    other, _ = _shuffled_orders(contract_examples, 30, "yyy")
+    _write(tmp_path / "new.jsonl", other)
+    (tmp_path / "new.jsonl").replace(path)
+    assert [e.event_id for e in events] == [event_id for _, event_id in sorted(expected)]
 
 def test_replay_runs_ordered_input_while_reading_and_sorts_input_out_of_order(tmp_path):
     """Simulated history replayed in order (one pass, each event decoded once) and shuffled
