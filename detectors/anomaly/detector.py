@@ -14,7 +14,9 @@ the same party, fusion already raises the fused alert.
 
 A party is raised again only when its score beats what was last raised by
 ``rescore_margin`` or its severity rises, so a busy odd party does not re-publish its
-alert with every document. Every decision is taken at a record, from the state after
+alert with every document. A party back after years idle starts afresh
+(``detectors.anomaly.features``: ``RESTART_AFTER_DAYS``), and so does what was raised on
+it: it can be raised again at any score. Every decision is taken at a record, from the state after
 that record, so micro-batch size never changes the outcome; rows of one batch are
 scored together only because that is faster (scoring is a pure function of the row).
 """
@@ -127,12 +129,23 @@ class AnomalyDetector:
         # outcome); see _repeats
         self._last_inputs: dict[str, RowInputs] = {}
         self._repeats_settings: dict[str, Any] = {}
+        # Parties the features restarted or forgot (``PartyFeatures.on_forget``), each with
+        # the number of rows the current batch had collected then: what was raised on
+        # them is forgotten in that place of the batch's decisions (see ``observe``).
+        self._forgets: list[tuple[int, str]] = []
+        self._collected: list[TradeRecord] = []
 
     def _state(self, ref: Any | None = None) -> PartyFeatures:
         if self._features is None:
             countries = self._countries or (ref.countries if ref is not None else None)
             self._features = PartyFeatures(countries)
+            self._features.on_forget = self._forget
         return self._features
+
+    def _forget(self, party: str) -> None:
+        """A party starts afresh or is forgotten: so is what it raised and its last row."""
+        self._last_inputs.pop(party, None)
+        self._forgets.append((len(self._collected), party))
 
     @property
     def tracked_parties(self) -> int:
@@ -154,6 +167,7 @@ class AnomalyDetector:
         at_record: list[TradeRecord] = []
         at_party: list[str] = []
         at_evidence: list[EvidenceSnapshot] = []
+        self._collected = at_record
         for record in in_event_order(records):
             touched = features.update(record)
             if not touched:
@@ -167,14 +181,21 @@ class AnomalyDetector:
                 at_record.append(record)
                 at_party.append(party)
                 at_evidence.append(evidence_at)
+        self._collected = []
+        forgets, self._forgets = self._forgets, []
         if not at_record:
+            self._forget_raised(forgets)
             return []
         rows = features.rows(np.array(inputs, dtype=np.float64).reshape(len(at_record), -1))  # one columnar batch
         scores = self.model.score_many(rows)
         findings: list[Finding] = []
+        done = 0  # of ``forgets``
         # Only a score rounding to at least ``min_score`` can raise a finding; the others
         # are left alone (the slack covers any rounding).
         for i in np.flatnonzero(scores >= min_score - _ROUNDING_SLACK).tolist():
+            while done < len(forgets) and forgets[done][0] <= i:  # forgotten before row i was taken
+                self._emitted.pop(forgets[done][1], None)
+                done += 1
             score = round(float(scores[i]), 4)
             if score < min_score:
                 continue
@@ -188,7 +209,12 @@ class AnomalyDetector:
             evidence = features.evidence_ids(at_evidence[i])
             subject = _record_parties(record)[party]
             findings.append(self._finding(record, subject, rows[i], evidence, score, severity, t, ref))
+        self._forget_raised(forgets[done:])
         return findings
+
+    def _forget_raised(self, forgets: Sequence[tuple[int, str]]) -> None:
+        for _, party in forgets:
+            self._emitted.pop(party, None)
 
     def _repeats(self, t: Mapping[str, Any]) -> dict[str, RowInputs] | None:
         """Each party's last judged row inputs, to skip a row equal to them; None when such

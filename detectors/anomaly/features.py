@@ -25,13 +25,26 @@ older than the longest window dropped as the party's clock moves on, at most
 ``max_counterparties`` counterparties and all countries (there are ~250) with the day
 each was last seen, and ``evidence_keep`` recent event ids. ``to_state`` is plain,
 compact JSON (days as offsets, counters as run-length columns; see ``_encode_party``).
+
+The number of parties is bounded by who traded lately, not by everyone ever seen, so a
+history of many years or a worker that runs for years does not grow without end:
+
+* a party whose next record comes more than :data:`RESTART_AFTER_DAYS` after its last
+  **starts afresh** (its windows are empty by then; "days since first seen" starts again,
+  and the detector forgets what it raised on it);
+* a record more than :data:`LATE_DAYS` before the latest day seen is **ignored** (it is
+  older than the longest window of anyone active then);
+* parties idle for longer than both together are **forgotten** as the clock passes
+  (:meth:`PartyFeatures.prune`, weekly). Any record of theirs that is not ignored would
+  restart them anyway, so forgetting them never changes a row: when pruning runs cannot
+  change a decision.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from bisect import insort
 from dataclasses import dataclass
 from operator import itemgetter, sub
@@ -62,6 +75,10 @@ WINDOW_MID = 90
 WINDOW_RECENT = 30
 #: A leg reported again with the same ``shipment_id`` within this many days counts once.
 LEG_DEDUP_DAYS = 30
+#: A party idle for longer than this starts afresh with its next record (module docstring).
+RESTART_AFTER_DAYS = 2 * WINDOW_LONG
+#: A record older than the latest day seen by more than this is ignored.
+LATE_DAYS = WINDOW_LONG
 _STATE_FORMAT = 2
 
 #: Business types, grouped: a one-hot column per group (``type_unknown`` = unregistered).
@@ -525,6 +542,9 @@ class PartyFeatures:
         self.countries = countries or CountryGroups.load()
         self.max_counterparties = max_counterparties
         self.evidence_keep = evidence_keep
+        #: Called with the id of each party that starts afresh or is forgotten: what a
+        #: caller keeps per party (the detector's raised scores) must go with it.
+        self.on_forget: Callable[[str], None] | None = None
         self._parties: dict[str, _Party] = {}
         self._legs: dict[str, int] = {}  # shipment_id -> day first counted
         self._legs_by_day: dict[int, list[str]] = {}  # the same, by day (derived): what to prune
@@ -540,7 +560,10 @@ class PartyFeatures:
         if day > self._latest_day:
             if day // 7 != self._latest_day // 7:
                 self._prune_legs(day)
+                self.prune(day)
             self._latest_day = day
+        elif day < self._latest_day - LATE_DAYS:
+            return ()
         if isinstance(record, OrderRecord):
             return self._order(record, day)
         if isinstance(record, ShipmentRecord):
@@ -679,7 +702,12 @@ class PartyFeatures:
         if party is None:
             party = self._parties[ref.entity_id] = _Party(day)
         elif day > party.last:
-            party.advance(day)
+            if day - party.last > RESTART_AFTER_DAYS:
+                party = self._parties[ref.entity_id] = _Party(day)
+                if self.on_forget is not None:
+                    self.on_forget(ref.entity_id)
+            else:
+                party.advance(day)
         if day < party.first:
             party.first = day
         entity = ref.entity
@@ -773,15 +801,21 @@ class PartyFeatures:
                 if self._legs.get(key) == old:  # not counted again since
                     del self._legs[key]
 
-    def prune(self, as_of: dt.datetime | int, idle_days: int = 2 * WINDOW_LONG) -> int:
-        """Forget parties idle for ``idle_days`` (their windows are empty); returns how many.
+    def prune(self, as_of: dt.datetime | int) -> int:
+        """Forget the parties idle at ``as_of`` for longer than ``RESTART_AFTER_DAYS`` plus
+        ``LATE_DAYS``; returns how many. ``update`` calls it weekly, by event time.
 
-        Only "days since first seen" of a party that comes back after that long changes.
+        Invisible to every row: a record of such a party that is not ignored as late
+        (``update``) comes after ``as_of - LATE_DAYS``, more than ``RESTART_AFTER_DAYS``
+        after the party's last day, so the party would start afresh with it anyway.
         """
         today = as_of if isinstance(as_of, int) else day_of(as_of)
-        gone = [pid for pid, p in self._parties.items() if today - p.last > idle_days]
+        idle = RESTART_AFTER_DAYS + LATE_DAYS
+        gone = [pid for pid, p in self._parties.items() if today - p.last > idle]
         for pid in gone:
             del self._parties[pid]
+            if self.on_forget is not None:
+                self.on_forget(pid)
         return len(gone)
 
     # -- reading -------------------------------------------------------------------------

@@ -6,12 +6,14 @@ import copy
 import datetime as dt
 import json
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from detectors.anomaly.detector import DETECTOR, FALLBACK_RED_FLAG, RED_FLAG, AnomalyDetector, describe
+from detectors.anomaly.features import LATE_DAYS, RESTART_AFTER_DAYS
 from detectors.anomaly.train import iter_records, train
 from detectors.engine import Engine, Reference
 from schemas import decode_object
@@ -125,6 +127,26 @@ def test_state_round_trip_mid_stream(model, records, expected, cut, chunk):
     got += [f for i in range(split, len(records), chunk) for f in resumed.observe(records[i : i + chunk], ref)]
     assert got == expected[0]
     assert resumed.to_state() == expected[1].to_state()
+
+
+
+@pytest.mark.parametrize("away_days", [RESTART_AFTER_DAYS + 150, RESTART_AFTER_DAYS + LATE_DAYS + 150])
+def test_a_party_back_after_years_is_judged_afresh_whatever_the_batching(model, events, away_days):
+    """The odd party trades again after more than ``RESTART_AFTER_DAYS`` idle (restarted
+    as it comes back; or, further away, forgotten before): it is raised again, though its
+    score need not beat what was raised on it years ago, and the findings do not depend
+    on where batches split (what it raised is forgotten at its place among the rows)."""
+    odd = [e for e in events if e.event_id.startswith(("ord-odd", "shp-odd"))]
+    back = [
+        msgspec.structs.replace(e, event_id=f"{e.event_id}-back", event_time=e.event_time + dt.timedelta(days=away_days))
+        for e in odd
+    ]
+    records = list(iter_records(events + back, Reference()))
+    runs = [_observe(model, records, sizes)[0] for sizes in ([len(records)], [1], [37, 5, 400])]
+    assert runs[0] == runs[1] == runs[2]
+    raised = [f for f in runs[0] if f.subject.entity_id == ODD]
+    returned = min(e.event_time for e in back)
+    assert any(f.event_time < returned for f in raised) and any(f.event_time >= returned for f in raised)
 
 
 def test_reference_change_raises_nothing(model):

@@ -5,12 +5,13 @@ from __future__ import annotations
 import datetime as dt
 import json
 
+import msgspec
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from detectors.anomaly.features import FEATURE_NAMES, PartyFeatures, day_of
+from detectors.anomaly.features import FEATURE_NAMES, LATE_DAYS, RESTART_AFTER_DAYS, PartyFeatures, day_of
 from detectors.anomaly.train import iter_records
 from detectors.engine import Reference
 from tests.detectors.anomaly import _build
@@ -103,8 +104,91 @@ def test_state_is_bounded_and_json(records):
 def test_idle_parties_are_pruned(records):
     features = _fed(records)
     n = len(features)
-    assert features.prune(records[-1].time + dt.timedelta(days=800)) == n
+    idle = RESTART_AFTER_DAYS + LATE_DAYS
+    last = max(day_of(r.time) for r in records)
+    kept = n - features.prune(last + idle)
+    assert 0 < kept < n  # the parties seen on the last day are idle for exactly that long: kept
+    assert features.prune(last + idle + 1) == kept
     assert len(features) == 0
+
+
+def _moved(records, days: int, suffix: str, party: str | None = None):
+    """``records`` (of ``party`` only, if given) ``days`` later, under new event ids."""
+    events = []
+    for record in records:
+        event = record.event
+        if party is not None and party not in json.dumps(msgspec.to_builtins(event)):
+            continue
+        events.append(
+            msgspec.structs.replace(event, event_id=f"{event.event_id}-{suffix}", event_time=event.event_time + dt.timedelta(days=days))
+        )
+    return list(iter_records(events, Reference()))
+
+
+def test_a_party_back_after_the_restart_gap_starts_afresh(records):
+    """Back after more than ``RESTART_AFTER_DAYS``: its row is a new party's; back sooner:
+    its history counts."""
+    last = max(day_of(r.time) for r in records if ODD in json.dumps(msgspec.to_builtins(r.event)))
+    first = min(day_of(r.time) for r in records if ODD in json.dumps(msgspec.to_builtins(r.event)))
+    for gap, afresh in ((RESTART_AFTER_DAYS + 1, True), (RESTART_AFTER_DAYS - 1, False)):
+        back = _moved(records, last - first + gap, "back", ODD)
+        features = _fed(records + back)
+        seen = features.raw(ODD, back[-1].time)
+        if afresh:
+            alone = _fed(back).raw(ODD, back[-1].time)
+            assert seen == alone
+        else:
+            assert seen["days_since_first_seen"] >= last - first + gap
+
+
+def test_a_record_older_than_the_late_bound_is_ignored(records):
+    features = _fed(records)
+    newest = _moved([records[-1]], 2 * LATE_DAYS, "newest")[0]
+    assert features.update(newest)
+    order = next(r for r in records if r.event_id.startswith("ord-odd"))
+    shift = day_of(newest.time) - LATE_DAYS - day_of(order.time)
+    before = features.to_state()
+    assert features.update(_moved([order], shift - 1, "too-late")[0]) == ()
+    assert features.to_state() == before
+    assert features.update(_moved([order], shift, "late")[0])  # exactly LATE_DAYS behind: counted
+
+
+def test_forgetting_idle_parties_never_changes_a_row(records):
+    """Parties idle past ``RESTART_AFTER_DAYS + LATE_DAYS`` are forgotten as the clock
+    passes; a late record of one of them would restart it anyway. Late records that come
+    sooner after a party's last day find it kept. Every row equals one from features that
+    never forget (and some parties were forgotten: the test is not vacuous)."""
+
+    class Keeping(PartyFeatures):
+        def prune(self, as_of) -> int:
+            return 0
+
+    forgotten: list[str] = []
+    last = max(day_of(r.time) for r in records)
+    # The clock jumps past the restart gap but not past gap + lateness: nobody may be forgotten
+    # yet, since a record late by up to LATE_DAYS would still find its party.
+    clock = [next(r for r in reversed(records) if r.event_id.startswith("ord-odd"))]  # moves the clock
+    jump = _moved(clock, last - day_of(clock[0].time) + RESTART_AFTER_DAYS + 60, "jump")
+    odd_late = _moved(records, RESTART_AFTER_DAYS + 60 - LATE_DAYS + 10, "late", ODD)
+    # then past both: everyone idle since the first year is forgotten, and a late record
+    # of one of them (as late as may be) starts it afresh
+    far = _moved(clock, last - day_of(clock[0].time) + RESTART_AFTER_DAYS + LATE_DAYS + 200, "far")
+    cloud_last = max(day_of(r.time) for r in records if "ent-cloud-00" in json.dumps(msgspec.to_builtins(r.event)))
+    cloud_back = _moved(records, last + RESTART_AFTER_DAYS + 200 + 5 - cloud_last, "back", "ent-cloud-00")
+    stream = records + jump + odd_late + far + cloud_back
+    for record in stream:
+        assert day_of(record.time) >= last or record in records
+    pruning, keeping = PartyFeatures(), Keeping()
+    pruning.on_forget = forgotten.append
+    rows_pruning, rows_keeping = [], []
+    for record in stream:
+        for features, rows in ((pruning, rows_pruning), (keeping, rows_keeping)):
+            touched = features.update(record)
+            rows.append([(p, features.raw(p, record.time)) for p in touched])
+    assert rows_pruning == rows_keeping
+    assert len(pruning) < len(keeping) and "ent-cloud-00" in forgotten
+    assert any(rows_pruning[-len(cloud_back) :])  # some of its records were not too late
+    assert pruning.first_day("ent-cloud-00") > last + RESTART_AFTER_DAYS
 
 
 @settings(max_examples=30, deadline=None)
