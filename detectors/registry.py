@@ -18,11 +18,12 @@ family              module                                      subject of its a
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 
 from detectors.engine.core import Detector
 
-__all__ = ["FAMILIES", "default_detectors", "family_detectors", "preload"]
+__all__ = ["FAMILIES", "FAMILY_WEIGHTS", "default_detectors", "family_detectors", "preload", "split_families"]
 
 #: Every detector family, in a fixed order. The live stream runs one shard per family
 #: (partition ``i`` of the detection topic runs ``FAMILIES[i]``): families share no
@@ -35,10 +36,39 @@ __all__ = ["FAMILIES", "default_detectors", "family_detectors", "preload"]
 #: screening and transshipment together (70% of the work on one worker).
 FAMILIES: tuple[str, ...] = ("over_ordering", "anomaly", "transshipment", "screening", "end_use")
 
+#: Each family's share of a replay's CPU time (py-spy over the 1M-event simulation,
+#: 2026-12-07), for dealing families out to replay processes (``split_families``): only
+#: the balance depends on them, never a result.
+FAMILY_WEIGHTS: dict[str, float] = {
+    "anomaly": 26.3,
+    "transshipment": 19.3,
+    "screening": 7.4,
+    "end_use": 7.1,
+    "over_ordering": 6.2,
+}
+
 log = logging.getLogger(__name__)
 
 
-def default_detectors(*, anomaly_model: Path | str | None = None, anomaly: bool = True) -> list[Detector]:
+def split_families(families: Sequence[str], parts: int) -> list[tuple[str, ...]]:
+    """Deal ``families`` out to at most ``parts`` groups of about equal weight
+    (``FAMILY_WEIGHTS``; heaviest first, each to the lightest group so far); every group
+    non-empty, each family in exactly one, groups and their families in ``families`` order.
+    """
+    count = max(1, min(parts, len(families)))
+    groups: list[list[str]] = [[] for _ in range(count)]
+    loads = [0.0] * count
+    for family in sorted(families, key=lambda f: (-FAMILY_WEIGHTS.get(f, 1.0), families.index(f))):
+        lightest = min(range(count), key=lambda i: (loads[i], i))
+        groups[lightest].append(family)
+        loads[lightest] += FAMILY_WEIGHTS.get(family, 1.0)
+    order = {family: i for i, family in enumerate(families)}
+    return sorted((tuple(sorted(g, key=order.__getitem__)) for g in groups if g), key=lambda g: order[g[0]])
+
+
+def default_detectors(
+    *, anomaly_model: Path | str | None = None, anomaly: bool = True, families: Sequence[str] = FAMILIES
+) -> list[Detector]:
     """A fresh instance of every detector (each engine owns its detectors' state).
 
     ``anomaly_model`` points at a model directory written by ``chokepoint train``; the
@@ -46,11 +76,13 @@ def default_detectors(*, anomaly_model: Path | str | None = None, anomaly: bool 
     cannot be used (trained with another scikit-learn major, other features, bad
     checksum), it is logged and left out, so the rule detectors keep running; a model the
     caller named raises ``ArtefactError`` instead, because they asked for that model.
-    ``anomaly=False`` leaves the model out on purpose.
+    ``anomaly=False`` leaves the model out on purpose. ``families``: only these (a replay
+    process of several runs a share of them: ``streams.replay.parallel``).
     """
-    families = FAMILIES if anomaly else tuple(f for f in FAMILIES if f != "anomaly")
     detectors: list[Detector] = []
     for family in families:
+        if family == "anomaly" and not anomaly:
+            continue
         detectors.extend(family_detectors(family, anomaly_model=anomaly_model))
     return detectors
 

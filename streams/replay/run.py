@@ -21,10 +21,13 @@ __all__ = ["ReplayResult", "run_engine", "replay_files", "replay_input", "involv
 class ReplayResult:
     alerts: list[Alert]
     deadletters: list[DeadLetter] = field(default_factory=list)
+    #: The valid events in event-time order (empty from a replay over several processes).
     events: Sequence[Event] = field(default_factory=list)
     read: int = 0
     duplicates: int = 0
     seconds: float = 0.0
+    #: How many valid events were run.
+    valid: int = 0
 
 
 def run_engine(
@@ -161,4 +164,5 @@ def _result(data: ReplayInput, engine: Engine, entity: str | None, started: floa
         read=data.read,
         duplicates=engine.duplicates_dropped,
         seconds=time.perf_counter() - started,
+        valid=len(data.events),
     )

@@ -113,3 +113,37 @@ def test_unusable_model_or_thresholds_or_missing_input_are_clear_errors(history,
     assert "missing 'version'" in capsys.readouterr().err
     assert main(["train", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "m")]) == 2
     assert "no such input" in capsys.readouterr().err
+
+
+def test_replay_over_several_processes_gives_the_one_process_replay(history, capsys):
+    """--jobs 2 deals the families out to two processes: the same alerts (every field but
+    detected_at), dead letters and counts; --entity and --report work the same."""
+    outputs, reports = {}, {}
+    for jobs in ("1", "2"):
+        out = history / f"jobs-{jobs}.jsonl"
+        report = history / f"jobs-{jobs}.html"
+        args = ["replay", str(history / "sim.jsonl.gz"), "--out", str(out), "--report", str(report), "--jobs", jobs]
+        assert main(args) == 0
+        printed = capsys.readouterr()
+        outputs[jobs] = [{k: v for k, v in json.loads(line).items() if k != "detected_at"} for line in out.read_bytes().splitlines()]
+        letters = (history / f"jobs-{jobs}.deadletter.jsonl").read_bytes().splitlines()
+        reports[jobs] = (report.read_text(), letters, (printed.out + printed.err).split("records read")[0][-40:])
+        assert "records read, 20,0" in printed.out + printed.err
+    assert outputs["1"] and outputs["1"] == outputs["2"]
+    one, two = reports["1"], reports["2"]
+    assert len(one[1]) == 2 and [json.loads(x)["error"] for x in one[1]] == [json.loads(x)["error"] for x in two[1]]
+    for alert in outputs["2"]:
+        assert alert["alert_id"] in two[0]
+    subject = outputs["1"][0]["subject"]["entity_id"]
+    only = history / "jobs-entity.jsonl"
+    assert main(["replay", str(history / "sim.jsonl"), "--out", str(only), "--entity", subject, "--jobs", "3"]) == 0
+    kept = [{k: v for k, v in json.loads(line).items() if k != "detected_at"} for line in only.read_bytes().splitlines()]
+    assert kept == [a for a in outputs["1"] if a["subject"]["entity_id"] == subject or any(p["entity_id"] == subject for p in a.get("related") or ())]
+
+
+def test_a_replay_process_that_fails_is_reported(history, tmp_path):
+    from streams.replay.parallel import EngineRecipe, replay_files_parallel
+
+    with pytest.raises(RuntimeError, match="failed"):
+        replay_files_parallel([history / "sim.jsonl"], EngineRecipe(model=tmp_path / "no-model"), 2)
+    assert main(["replay", str(history / "sim.jsonl"), "--jobs", "0"]) == 2
