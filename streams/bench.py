@@ -217,7 +217,27 @@ def bench_replay(events: int = 100_000, repeat: int = 3, seed: int = 1) -> list[
             results.append(
                 BenchResult(f"offline replay, all detectors, {kind}, {count:,} events, one core", "events/s", tuple(samples), target, command)
             )
+        results.append(_replay_in_processes(files["JSON Lines"], repeat, command))
     return results
+
+
+def _replay_in_processes(path: Path, repeat: int, command: str, jobs: int = 2) -> BenchResult:
+    """``chokepoint replay --jobs 2``: wall time, starting the processes included (each
+    imports scikit-learn, ~2 s, which the one-core rows leave out)."""
+    from streams.replay.parallel import EngineRecipe, replay_files_parallel
+
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        result = replay_files_parallel([path], EngineRecipe(), jobs)
+        samples.append(result.valid / (time.perf_counter() - started))
+    return BenchResult(
+        f"offline replay, all detectors, JSON Lines, {result.valid:,} events, {jobs} processes (`--jobs {jobs}`), wall time with their start",
+        "events/s",
+        tuple(samples),
+        None,
+        command,
+    )
 
 
 def bench_scaling(events: int = 20_000, repeat: int = 1, seed: int = 1) -> list[BenchResult]:

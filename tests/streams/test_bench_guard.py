@@ -30,7 +30,8 @@ def test_bench_suites_print_a_row_per_measure(capsys):
     from streams.bench import run_benchmarks
 
     results = run_benchmarks(["replay", "decode"], events=2_000, repeat=1)
-    assert [r.what.split(",")[0] for r in results] == ["offline replay"] * 2 + ["decode + validate"] * 2 + ["msgspec typed decode alone"]
+    assert [r.what.split(",")[0] for r in results] == ["offline replay"] * 3 + ["decode + validate"] * 2 + ["msgspec typed decode alone"]
+    assert "2 processes" in results[2].what and results[2].target is None
     assert all(r.median > 0 for r in results)
     printed = capsys.readouterr().out
     assert all(r.row() in printed for r in results)
