@@ -16,9 +16,10 @@ A party is raised again only when its score beats what was last raised by
 ``rescore_margin`` or its severity rises, so a busy odd party does not re-publish its
 alert with every document. A party back after years idle starts afresh
 (``detectors.anomaly.features``: ``RESTART_AFTER_DAYS``), and so does what was raised on
-it: it can be raised again at any score. Every decision is taken at a record, from the state after
-that record, so micro-batch size never changes the outcome; rows of one batch are
-scored together only because that is faster (scoring is a pure function of the row).
+it: it can be raised again at any score. Every decision is taken at a record, from the
+state after that record, so micro-batch size never changes the outcome; rows of one
+batch are scored together only because that is faster (scoring is a pure function of
+the row).
 """
 
 from __future__ import annotations

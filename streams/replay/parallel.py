@@ -148,9 +148,10 @@ def replay_files_parallel(
             try:
                 index, payload, error = results.get(timeout=1.0)
             except queue_module.Empty:
-                dead = [p for p in processes if p.exitcode not in (None, 0)]
-                if dead:
-                    raise RuntimeError(f"a replay process exited with code {dead[0].exitcode}") from None
+                ended = [(i, p.exitcode) for i, p in enumerate(processes) if p.exitcode is not None and i not in shares]
+                if ended:  # gone without a result (killed, out of memory): a result put before exit is here by now
+                    index, code = ended[0]
+                    raise RuntimeError(f"replay process {index} ({', '.join(groups[index])}) ended with code {code}") from None
                 continue
             if error is not None:
                 raise RuntimeError(f"replay process {index} ({', '.join(groups[index])}) failed: {error}")
