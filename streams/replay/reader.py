@@ -312,8 +312,9 @@ def _copied_messages(path: Path) -> Iterator[tuple[int, bytes]]:
         # peaked at 1.9 GB for 1M rows, batches at 1.1 GB.
         row = 0
         for batch in pq.ParquetFile(path).iter_batches(batch_size=_PARQUET_SLICE):
-            text = pl.from_arrow(batch).write_ndjson()
-            for line in text.encode("utf-8").splitlines():
+            text = io.BytesIO()  # UTF-8 bytes straight from polars, not a str encoded again
+            pl.from_arrow(batch).write_ndjson(text)
+            for line in text.getvalue().splitlines():
                 row += 1
                 yield row, line
         return
