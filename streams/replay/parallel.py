@@ -84,6 +84,7 @@ def _run_share(
     progress: multiprocessing.Queue,
     results: multiprocessing.Queue,
 ) -> None:  # pragma: no cover - runs in a child process (its result is what the tests compare)
+    """One process: replay the input with the recipe's families, send back what it found."""
     try:
         result = replay_files(
             paths,
