@@ -129,7 +129,6 @@ def test_state_round_trip_mid_stream(model, records, expected, cut, chunk):
     assert resumed.to_state() == expected[1].to_state()
 
 
-
 @pytest.mark.parametrize("away_days", [RESTART_AFTER_DAYS + 150, RESTART_AFTER_DAYS + LATE_DAYS + 150])
 def test_a_party_back_after_years_is_judged_afresh_whatever_the_batching(model, events, away_days):
     """The odd party trades again after more than ``RESTART_AFTER_DAYS`` idle (restarted
