@@ -66,9 +66,7 @@ def split_families(families: Sequence[str], parts: int) -> list[tuple[str, ...]]
     return sorted((tuple(sorted(g, key=order.__getitem__)) for g in groups if g), key=lambda g: order[g[0]])
 
 
-def default_detectors(
-    *, anomaly_model: Path | str | None = None, anomaly: bool = True, families: Sequence[str] = FAMILIES
-) -> list[Detector]:
+def default_detectors(*, anomaly_model: Path | str | None = None, families: Sequence[str] = FAMILIES) -> list[Detector]:
     """A fresh instance of every detector (each engine owns its detectors' state).
 
     ``anomaly_model`` points at a model directory written by ``chokepoint train``; the
@@ -76,13 +74,11 @@ def default_detectors(
     cannot be used (trained with another scikit-learn major, other features, bad
     checksum), it is logged and left out, so the rule detectors keep running; a model the
     caller named raises ``ArtefactError`` instead, because they asked for that model.
-    ``anomaly=False`` leaves the model out on purpose. ``families``: only these (a replay
-    process of several runs a share of them: ``streams.replay.parallel``).
+    ``families``: only these (rule detectors only: leave "anomaly" out; a replay process
+    of several runs a share of them: ``streams.replay.parallel``).
     """
     detectors: list[Detector] = []
     for family in families:
-        if family == "anomaly" and not anomaly:
-            continue
         detectors.extend(family_detectors(family, anomaly_model=anomaly_model))
     return detectors
 

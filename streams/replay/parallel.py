@@ -55,11 +55,11 @@ class EngineRecipe:
         from detectors.thresholds import Thresholds
 
         reference = Reference(thresholds=Thresholds.load(self.thresholds)) if self.thresholds else None
-        detectors = default_detectors(anomaly_model=self.model, anomaly=self.anomaly, families=self.families)
+        detectors = default_detectors(anomaly_model=self.model, families=self.running())
         return Engine(detectors, reference)
 
     def running(self) -> tuple[str, ...]:
-        """The families this recipe runs."""
+        """The families this recipe runs: the one place ``anomaly=False`` is applied."""
         return tuple(f for f in self.families if self.anomaly or f != "anomaly")
 
 

@@ -151,3 +151,12 @@ def test_a_replay_process_that_fails_is_reported(history, tmp_path):
     with pytest.raises(RuntimeError, match="failed"):
         replay_files_parallel([history / "sim.jsonl"], EngineRecipe(model=tmp_path / "no-model"), 2)
     assert main(["replay", str(history / "sim.jsonl"), "--jobs", "0"]) == 2
+
+
+def test_an_engine_recipe_without_the_model_runs_the_rule_families_only():
+    from streams.replay.parallel import EngineRecipe
+
+    rules = EngineRecipe(anomaly=False)
+    assert "anomaly" not in rules.running() and len(rules.running()) == 4
+    assert sorted(d.name for d in rules.build().detectors) == sorted(rules.running())
+    assert sorted(d.name for d in EngineRecipe(families=("anomaly", "screening")).build().detectors) == ["anomaly", "screening"]
