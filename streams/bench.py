@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import json
 import os
 import platform
 import statistics
@@ -18,7 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-__all__ = ["BenchResult", "bench_decode", "bench_replay", "bench_scaling", "bench_simulate", "machine", "run_benchmarks", "write_results"]
+__all__ = [
+    "BenchResult",
+    "bench_decode",
+    "bench_replay",
+    "bench_scaling",
+    "bench_simulate",
+    "interpreter_rate",
+    "machine",
+    "run_benchmarks",
+    "write_results",
+]
 
 
 @dataclass(frozen=True)
@@ -58,6 +69,38 @@ def machine() -> str:
     except (OSError, ValueError, IndexError):
         memory = "?"
     return f"{os.cpu_count()} cores, {memory}, {_cpu_model()}, Python {platform.python_version()}"
+
+
+def interpreter_rate(repeat: int = 5) -> float:
+    """Operations/s of a fixed workload in plain Python that uses none of chokepoint's
+    code (dictionaries, lists, strings, a sort, JSON), best of ``repeat``: how fast this
+    machine runs the interpreter now.
+
+    Machines of the same kind here, and one machine from day to day, ran the same commit
+    2-3x apart (decode 525k events/s on 2026-12-06, 185-245k on 12-07), so an absolute
+    rate says little without it: ``make bench`` prints it beside its rows, and the CI
+    guard scales its records by it (``streams.bench_guard``).
+    """
+
+    def run() -> int:
+        table: dict[str, list] = {}
+        for i in range(_INTERPRETER_OPERATIONS):
+            key = f"party-{i % 5_000}"
+            entry = table.get(key)
+            if entry is None:
+                entry = table[key] = [0, 0.0, []]
+            entry[0] += 1
+            entry[1] += i * 0.5
+            if len(entry[2]) < 8:
+                entry[2].append(i)
+        ranked = sorted(table.items(), key=lambda item: (-item[1][1], item[0]))
+        json.loads(json.dumps(ranked))
+        return _INTERPRETER_OPERATIONS
+
+    return max(_timed(run, repeat))
+
+
+_INTERPRETER_OPERATIONS = 40_000
 
 
 def _cpu_model() -> str:
@@ -319,14 +362,26 @@ SUITES: dict[str, Callable[..., list[BenchResult]]] = {
 
 
 def run_benchmarks(names: list[str], **options: int) -> list[BenchResult]:
+    """Every row of the ``names`` suites, then the machine's own speed, measured before and
+    after them (``interpreter_rate``), so that the run's absolute rates can be compared with
+    another day's."""
     print(f"machine: {machine()}")
     print(_TABLE_HEAD, end="")
+    before = interpreter_rate()
     results = []
     for name in names or list(SUITES):
         for result in SUITES[name](**{k: v for k, v in options.items() if v is not None}):
             print(result.row(), flush=True)
             results.append(result)
-    return results
+    speed = BenchResult(
+        "machine speed: plain Python, none of chokepoint's code, before and after the suites",
+        "operations/s",
+        (before, interpreter_rate()),
+        None,
+        "chokepoint bench (any suite)",
+    )
+    print(speed.row(), flush=True)
+    return [*results, speed]
 
 
 _TABLE_HEAD = "| what | median | target | result | min / median / max | command |\n|---|---|---|---|---|---|\n"

@@ -6,6 +6,15 @@ median recorded in ``data/bench_baseline.toml`` on the reference machine. Only a
 ``collapse`` times slower than the record fails (default 5x): a noisy or busy CI machine
 passes, an accidental quadratic loop or a per-event import does not.
 ``chokepoint bench --guard --record`` rewrites the record on the current machine.
+
+**Machine speed is measured in the same run.** The same commit ran every workload 2.4-2.8x
+slower on one day's machine than on the day before's (2026-12-06 against 12-07, same
+kind of machine); another such drop on a busy CI machine would have turned a 5x bound on
+absolute rates red with nothing wrong in the code. So the guard also times a fixed
+workload that uses none of the project's code (``streams.bench.interpreter_rate``:
+dictionaries, lists, strings, a sort, JSON) and scales each record down by how much slower it runs than when
+the record was made, or up by how much faster: what is compared is the project's speed
+against the interpreter's own, so the day the record was made does not matter.
 """
 
 from __future__ import annotations
@@ -17,7 +26,7 @@ import tomllib
 from collections.abc import Callable
 from pathlib import Path
 
-__all__ = ["BASELINE_PATH", "GUARDS", "measure", "collapsed", "record"]
+__all__ = ["BASELINE_PATH", "GUARDS", "MACHINE", "measure", "collapsed", "record"]
 
 BASELINE_PATH = Path(__file__).with_name("data") / "bench_baseline.toml"
 _SEED = 5
@@ -73,6 +82,10 @@ def _engine() -> float:
     return _best_rate(run, repeat=2)
 
 
+#: The baseline's key for the machine's own speed (``streams.bench.interpreter_rate``),
+#: recorded beside the guards.
+MACHINE = "interpreter"
+
 #: name -> (what it measures, workload); rates are events/s.
 GUARDS: dict[str, tuple[str, Callable[[], float]]] = {
     "decode": ("decode + validate, 20k simulated events", _decode),
@@ -82,22 +95,44 @@ GUARDS: dict[str, tuple[str, Callable[[], float]]] = {
 
 
 def measure() -> dict[str, float]:
-    return {name: round(workload(), 1) for name, (_, workload) in GUARDS.items()}
+    """Every guard's rate, and the machine's (``MACHINE``), measured first and last and
+    the faster kept, so a machine that speeds up during the run is not read as slow."""
+    from streams.bench import interpreter_rate
+
+    before = interpreter_rate()
+    measured = {name: round(workload(), 1) for name, (_, workload) in GUARDS.items()}
+    measured[MACHINE] = round(max(before, interpreter_rate()), 1)
+    return measured
 
 
 def load_baseline(path: Path = BASELINE_PATH) -> dict[str, float]:
     return {name: float(v) for name, v in tomllib.loads(path.read_text(encoding="utf-8"))["events_per_second"].items()}
 
 
+def machine_speed(measured: dict[str, float], baseline: dict[str, float]) -> float:
+    """This machine's speed now against the record's: the factor each record is scaled by.
+    1 when either side lacks the machine's measure (a record from before it)."""
+    now, then = measured.get(MACHINE), baseline.get(MACHINE)
+    if not now or not then:
+        return 1.0
+    return now / then
+
+
 def collapsed(measured: dict[str, float], baseline: dict[str, float], collapse: float = 5.0) -> list[str]:
-    """One line per guard that is more than ``collapse`` times slower than its record."""
+    """One line per guard more than ``collapse`` times slower than its record, the record
+    scaled to this machine's speed (``machine_speed``)."""
+    speed = machine_speed(measured, baseline)
     problems = []
     for name, recorded in sorted(baseline.items()):
+        if name == MACHINE:
+            continue
         rate = measured.get(name)
+        expected = recorded * speed
         if rate is None:
             problems.append(f"{name}: not measured")
-        elif rate * collapse < recorded:
-            problems.append(f"{name}: {rate:,.0f} events/s, {recorded / rate:.1f}x slower than the recorded {recorded:,.0f}")
+        elif rate * collapse < expected:
+            on = f", {speed:.2f}x the record's machine speed here" if speed != 1.0 else ""
+            problems.append(f"{name}: {rate:,.0f} events/s, {expected / rate:.1f}x slower than the recorded {recorded:,.0f}{on}")
     return problems
 
 
@@ -105,7 +140,8 @@ def record(measured: dict[str, float], machine: str, path: Path = BASELINE_PATH)
     lines = [
         "# Recorded by `chokepoint bench --guard --record`; read by streams/bench_guard.py.",
         f"# Machine: {machine}. Recorded {dt.date.today().isoformat()}.",
-        "# The guard fails only when a result is 5x slower than this (a collapse, not noise).",
+        "# The guard fails only when a result is 5x slower than this (a collapse, not noise),",
+        f"# each scaled by how fast this machine's '{MACHINE}' workload runs then against now.",
         "",
         "[events_per_second]",
         *(f"{name} = {rate}" for name, rate in sorted(measured.items())),

@@ -437,8 +437,9 @@ def cmd_bench(settings: Settings, args: argparse.Namespace) -> int:
         from streams import bench_guard
 
         measured = bench_guard.measure()
-        for name, rate in measured.items():
-            print(f"{bench_guard.GUARDS[name][0]}: {rate:,.0f} events/s")
+        for name, (what, _) in bench_guard.GUARDS.items():
+            print(f"{what}: {measured[name]:,.0f} events/s")
+        print(f"plain Python, none of chokepoint's code (the machine's speed): {measured[bench_guard.MACHINE]:,.0f} operations/s")
         if args.record:
             bench_guard.record(measured, machine())
             print(f"recorded -> {bench_guard.BASELINE_PATH}")
