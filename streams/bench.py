@@ -370,9 +370,11 @@ def run_benchmarks(names: list[str], **options: int) -> list[BenchResult]:
     before = interpreter_rate()
     results = []
     for name in names or list(SUITES):
+        started = time.perf_counter()
         for result in SUITES[name](**{k: v for k, v in options.items() if v is not None}):
             print(result.row(), flush=True)
             results.append(result)
+        print(f"  suite {name}: {(time.perf_counter() - started) / 60:.1f} minutes", flush=True)
     speed = BenchResult(
         "machine speed: plain Python, none of chokepoint's code, before and after the suites",
         "operations/s",

@@ -252,6 +252,22 @@ def _quantile(ordered: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
+def _until_processed(port: int, count: int, timeout_s: float = 300.0) -> None:
+    """Wait until every shard of the worker on ``port`` has processed ``count`` events.
+
+    A fixed wait after publishing (it was 10 s) cut off the alerts of a worker that had
+    fallen further behind than that, which understated p99 exactly when it was worst, and
+    made a worker that keeps up wait for nothing.
+    """
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        shards = _stats(port).get("shards", {})
+        if len(shards) >= 5 and min(shards.values()) >= count:
+            return
+        time.sleep(0.2)
+    print(f"  latency run: the worker had not processed {count:,} events after {timeout_s:.0f} s; p99 counts what arrived", flush=True)
+
+
 def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> tuple[float, float]:
     from streams.broker import EmbeddedBroker, ensure_topics
     from streams.broker.embedded import free_port
@@ -273,7 +289,8 @@ def _latency(simulated: list[dict], rate: float, seconds: float, work: Path) -> 
                     time.sleep(0.5)  # ready: shards exist once the group has settled
                 time.sleep(2)
                 publish_events(_stamped(sample, published_at), settings, rate=rate)
-                time.sleep(10)
+                _until_processed(port, len(sample))
+                time.sleep(1)  # the last alerts, delivered before their events count as processed, reach the receiver
         finally:
             process.terminate()
             process.wait(60)
