@@ -32,6 +32,7 @@ import urllib.request
 import uuid
 from pathlib import Path
 
+from detectors.registry import FAMILIES
 from streams.bench import BenchResult
 
 __all__ = ["bench_live"]
@@ -130,7 +131,7 @@ def bench_live(
                 port = free_port()
                 process = _spawn(["streams.worker.passthrough"], broker.bootstrap_servers, port, work / "passthrough.log")
                 passthrough_s = _drain([process], [port], lambda s: s["events"]["all"] >= count)
-                all_shards_done = lambda s: len(s["shards"]) >= 5 and min(s["shards"].values()) >= count  # noqa: E731
+                all_shards_done = lambda s: len(s["shards"]) >= len(FAMILIES) and min(s["shards"].values()) >= count  # noqa: E731
                 worker_s = _drain(*_workers(1, broker.bootstrap_servers, work, "worker"), all_shards_done)
                 two_s = _drain(*_workers(2, broker.bootstrap_servers, work, "pair"), all_shards_done)
             passthrough_rates.append(count / passthrough_s)
@@ -262,7 +263,7 @@ def _until_processed(port: int, count: int, timeout_s: float = 300.0) -> None:
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         shards = _stats(port).get("shards", {})
-        if len(shards) >= 5 and min(shards.values()) >= count:
+        if len(shards) >= len(FAMILIES) and min(shards.values()) >= count:
             return
         time.sleep(0.2)
     print(f"  latency run: the worker had not processed {count:,} events after {timeout_s:.0f} s; p99 counts what arrived", flush=True)
