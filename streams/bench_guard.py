@@ -94,8 +94,9 @@ GUARDS: dict[str, tuple[str, Callable[[], float]]] = {
 
 
 def measure() -> dict[str, float]:
-    """Every guard's rate, and the machine's (``MACHINE``), measured first and last and
-    the faster kept, so a machine that speeds up during the run is not read as slow."""
+    """Every guard's rate, and the machine's (``MACHINE``), timed before and after them
+    with the faster kept: a best of runs, as each workload's rate is, and measured the same
+    way when the record is made, so the two compare like with like."""
     from streams.bench import interpreter_rate
 
     before = interpreter_rate()
