@@ -12,7 +12,7 @@ passes, an accidental quadratic loop or a per-event import does not.
 each record by how fast that runs now against when the record was made: what is compared
 is the project's speed against the interpreter's own, so neither a slow CI machine nor
 the day the record was made can turn the guard red. The same commit ran these workloads
-2.4-2.9x slower on 2026-12-07 than on 12-06, on the same kind of machine: half the 5x
+2.1-3x slower on 2026-12-07 than on 12-06, on the same kind of machine: half the 5x
 margin gone with nothing wrong in the code.
 """
 
