@@ -4,6 +4,11 @@
   and by one worker with every detector on, in one run; events/s of each and the ratio.
   Timed from the first event consumed to the last event processed by every shard, so
   group-join time (half the session timeout on this broker) is not counted.
+* **Restart**: a new process joins the one worker's group once it has drained the backlog
+  and has nothing new to read; it rebuilds each of its five shards from the detection
+  topic, as after a crash or a deploy. The row is the history rebuilt per second of the
+  rebuilds (``chokepoint_shard_rebuild_seconds``), the time a restart costs before the
+  worker handles anything new.
 * **Scale-out**: the same backlog drained again by two workers in one consumer group
   (they split the input partitions and the five detector families); the speed-up over
   one worker.
@@ -92,14 +97,50 @@ def _drain(processes: list[subprocess.Popen], ports: list[int], done, timeout_s:
             process.wait(60)
 
 
-def _workers(count: int, bootstrap: str, work: Path, name: str) -> tuple[list[subprocess.Popen], list[int]]:
-    """``count`` worker processes in one new consumer group."""
+def _workers(count: int, bootstrap: str, work: Path, name: str, app_id: str | None = None) -> tuple[list[subprocess.Popen], list[int]]:
+    """``count`` worker processes in one consumer group (a new one unless ``app_id`` is given)."""
     from streams.broker.embedded import free_port
 
-    app_id = f"bench-{uuid.uuid4().hex[:6]}"
+    app_id = app_id or f"bench-{uuid.uuid4().hex[:6]}"
     ports = [free_port() for _ in range(count)]
     processes = [_spawn(["streams.cli", "worker"], bootstrap, port, work / f"{name}-{i}.log", app_id) for i, port in enumerate(ports)]
     return processes, ports
+
+
+def _metric_by_family(port: int, name: str) -> dict[str, float]:
+    """``name{family="..."} value`` samples from a worker's ``/metrics``, by family."""
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
+            text = response.read().decode()
+    except OSError:
+        return {}
+    found = {}
+    for line in text.splitlines():
+        if line.startswith(name + "{") and 'family="' in line:
+            labels, value = line.rsplit(" ", 1)
+            found[labels.split('family="', 1)[1].split('"', 1)[0]] = float(value)
+    return found
+
+
+def _restart(bootstrap: str, work: Path, app_id: str, timeout_s: float = 1800) -> float:
+    """Seconds a new worker in group ``app_id`` spends rebuilding all of its shards from the
+    detection topic (the sum of ``chokepoint_shard_rebuild_seconds``), the group having
+    consumed everything already. Its input partitions, read to their end, are announced
+    idle on the detection topic, and that first message makes each shard rebuild."""
+    processes, ports = _workers(1, bootstrap, work, "restart", app_id)
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline:
+            if processes[0].poll() is not None:
+                raise RuntimeError("benchmark process died")
+            rebuilt = _metric_by_family(ports[0], "chokepoint_shard_rebuilds_total")
+            if len(rebuilt) >= len(FAMILIES) and min(rebuilt.values()) >= 1:
+                return sum(_metric_by_family(ports[0], "chokepoint_shard_rebuild_seconds_sum").values())
+            time.sleep(0.2)
+        raise TimeoutError("restart did not rebuild every shard")
+    finally:
+        processes[0].terminate()
+        processes[0].wait(60)
 
 
 def bench_live(
@@ -117,7 +158,7 @@ def bench_live(
     # the latency runs publish for ``seconds`` at every rate: enough events for the fastest
     needed = int(max(rates) * seconds)
     paced = simulated if count >= needed else list(simulate(SimulationConfig(seed=seed, target_events=needed)).events)
-    passthrough_rates, worker_rates, ratios, two_rates, speedups = [], [], [], [], []
+    passthrough_rates, worker_rates, ratios, two_rates, speedups, restart_rates = [], [], [], [], [], []
     hop_p99s: list[float] = []
     p50s: dict[float, list[float]] = {r: [] for r in rates}
     p99s: dict[float, list[float]] = {r: [] for r in rates}
@@ -132,11 +173,14 @@ def bench_live(
                 process = _spawn(["streams.worker.passthrough"], broker.bootstrap_servers, port, work / "passthrough.log")
                 passthrough_s = _drain([process], [port], lambda s: s["events"]["all"] >= count)
                 all_shards_done = lambda s: len(s["shards"]) >= len(FAMILIES) and min(s["shards"].values()) >= count  # noqa: E731
-                worker_s = _drain(*_workers(1, broker.bootstrap_servers, work, "worker"), all_shards_done)
+                app_id = f"bench-{uuid.uuid4().hex[:6]}"
+                worker_s = _drain(*_workers(1, broker.bootstrap_servers, work, "worker", app_id), all_shards_done)
+                restart_s = _restart(broker.bootstrap_servers, work, app_id)
                 two_s = _drain(*_workers(2, broker.bootstrap_servers, work, "pair"), all_shards_done)
             passthrough_rates.append(count / passthrough_s)
             worker_rates.append(count / worker_s)
             ratios.append(100.0 * passthrough_s / worker_s)
+            restart_rates.append(count / restart_s)
             two_rates.append(count / two_s)
             speedups.append(worker_s / two_s)
             hop_p99s.append(_broker_hop(paced, max(rates), seconds, work) * 1000)
@@ -149,6 +193,9 @@ def bench_live(
         BenchResult(f"pass-through Faust agent, backlog drain, {size}", "events/s", tuple(passthrough_rates), None, COMMAND),
         BenchResult(f"live worker, all detectors, backlog drain, {size}", "events/s", tuple(worker_rates), None, COMMAND),
         BenchResult("live worker / pass-through agent, same run", "%", tuple(ratios), 80.0, COMMAND),
+        BenchResult(
+            f"live worker restart: its five shards rebuilt from the detection topic, {size} of history", "events/s", tuple(restart_rates), None, COMMAND
+        ),
         BenchResult(f"two live workers, all detectors, backlog drain, {size}", "events/s", tuple(two_rates), None, COMMAND),
         BenchResult("scale-out: two workers / one worker, same backlog, same run", "x", tuple(speedups), 1.6, COMMAND),
     ]
