@@ -126,7 +126,9 @@ def _restart(bootstrap: str, work: Path, app_id: str, timeout_s: float = 1800) -
     """Seconds a new worker in group ``app_id`` spends rebuilding all of its shards from the
     detection topic (the sum of ``chokepoint_shard_rebuild_seconds``), the group having
     consumed everything already. Its input partitions, read to their end, are announced
-    idle on the detection topic, and that first message makes each shard rebuild."""
+    idle on the detection topic, and that first message makes each shard rebuild. The
+    drained worker stopped gracefully (Faust commits on the way out), so each shard
+    rebuilds the whole log; the worker's log names the offsets ("caught up over offsets")."""
     processes, ports = _workers(1, bootstrap, work, "restart", app_id)
     deadline = time.monotonic() + timeout_s
     try:
