@@ -108,18 +108,20 @@ def _workers(count: int, bootstrap: str, work: Path, name: str, app_id: str | No
 
 
 def _metric_by_family(port: int, name: str) -> dict[str, float]:
-    """``name{family="..."} value`` samples from a worker's ``/metrics``, by family."""
+    """The samples called ``name`` in a worker's ``/metrics``, by their ``family`` label."""
+    from prometheus_client.parser import text_string_to_metric_families
+
     try:
         with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=2) as response:
             text = response.read().decode()
     except OSError:
         return {}
-    found = {}
-    for line in text.splitlines():
-        if line.startswith(name + "{") and 'family="' in line:
-            labels, value = line.rsplit(" ", 1)
-            found[labels.split('family="', 1)[1].split('"', 1)[0]] = float(value)
-    return found
+    return {
+        sample.labels["family"]: sample.value
+        for metric in text_string_to_metric_families(text)
+        for sample in metric.samples
+        if sample.name == name and "family" in sample.labels
+    }
 
 
 def _restart(bootstrap: str, work: Path, app_id: str, timeout_s: float = 1800) -> float:
